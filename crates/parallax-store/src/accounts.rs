@@ -1,0 +1,340 @@
+//! Users, sessions, sign-in failures and personal API tokens.
+
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use crate::{Result, Store, StoreError, now_ms};
+
+/// A stored account.
+#[derive(Debug, Clone)]
+pub struct UserRecord {
+    /// Primary key.
+    pub id: i64,
+    /// Normalised e-mail address.
+    pub email: String,
+    /// Display name.
+    pub name: String,
+    /// PHC string of the argon2id hash.
+    pub password_hash: String,
+    /// Instance administrator (the first account on an instance).
+    pub is_admin: bool,
+    /// Creation time, Unix ms.
+    pub created_at: i64,
+}
+
+impl UserRecord {
+    fn from_row(row: &AnyRow) -> Result<Self> {
+        Ok(Self {
+            id: row.try_get("id")?,
+            email: row.try_get("email")?,
+            name: row.try_get("name")?,
+            password_hash: row.try_get("password_hash")?,
+            is_admin: row.try_get::<i64, _>("is_admin")? != 0,
+            created_at: row.try_get("created_at")?,
+        })
+    }
+}
+
+/// What is needed to create an account.
+#[derive(Debug, Clone)]
+pub struct NewUser<'a> {
+    /// Normalised e-mail address.
+    pub email: &'a str,
+    /// Display name.
+    pub name: &'a str,
+    /// PHC string of the password hash.
+    pub password_hash: &'a str,
+}
+
+/// A personal API token (its secret is never stored, only its hash).
+#[derive(Debug, Clone)]
+pub struct ApiTokenRecord {
+    /// Primary key.
+    pub id: i64,
+    /// Owner.
+    pub user_id: i64,
+    /// Label chosen by the owner.
+    pub name: String,
+    /// Creation time, Unix ms.
+    pub created_at: i64,
+    /// Last use, Unix ms.
+    pub last_used_at: Option<i64>,
+}
+
+const USER_COLUMNS: &str = "id, email, name, password_hash, is_admin, created_at";
+
+impl Store {
+    /// Creates an account inside an open transaction. The first account on an
+    /// instance becomes its administrator; the claim is a conditional update of
+    /// the single `instance` row, so two simultaneous first sign-ups cannot both
+    /// win.
+    pub(crate) async fn insert_user(
+        tx: &mut sqlx::AnyConnection,
+        user: &NewUser<'_>,
+    ) -> Result<UserRecord> {
+        let now = now_ms();
+        let row = sqlx::query(&format!(
+            "INSERT INTO users (email, name, password_hash, is_admin, created_at) \
+             VALUES ($1, $2, $3, 0, $4) RETURNING {USER_COLUMNS}"
+        ))
+        .bind(user.email)
+        .bind(user.name)
+        .bind(user.password_hash)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(StoreError::from_sqlx)?;
+        let mut record = UserRecord::from_row(&row)?;
+        let claimed =
+            sqlx::query("UPDATE instance SET admin_user_id = $1 WHERE admin_user_id IS NULL")
+                .bind(record.id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+        if claimed == 1 {
+            sqlx::query("UPDATE users SET is_admin = 1 WHERE id = $1")
+                .bind(record.id)
+                .execute(&mut *tx)
+                .await?;
+            record.is_admin = true;
+        }
+        Ok(record)
+    }
+
+    /// Creates an account on its own.
+    pub async fn create_user(&self, user: &NewUser<'_>) -> Result<UserRecord> {
+        let mut tx = self.pool.begin().await?;
+        let record = Self::insert_user(&mut tx, user).await?;
+        tx.commit().await?;
+        Ok(record)
+    }
+
+    /// Whether any account exists yet.
+    pub async fn has_users(&self) -> Result<bool> {
+        let row = sqlx::query("SELECT COUNT(*) FROM users")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(row.try_get::<i64, _>(0)? > 0)
+    }
+
+    /// Looks an account up by normalised e-mail.
+    pub async fn user_by_email(&self, email: &str) -> Result<Option<UserRecord>> {
+        sqlx::query(&format!(
+            "SELECT {USER_COLUMNS} FROM users WHERE email = $1"
+        ))
+        .bind(email)
+        .fetch_optional(&self.pool)
+        .await?
+        .map(|row| UserRecord::from_row(&row))
+        .transpose()
+    }
+
+    /// Looks an account up by id.
+    pub async fn user(&self, id: i64) -> Result<UserRecord> {
+        let row = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        UserRecord::from_row(&row)
+    }
+
+    /// Replaces a password hash and ends every session of the account.
+    pub async fn set_password(&self, user_id: i64, password_hash: &str) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+            .bind(password_hash)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Stores a new session under the hash of its token.
+    pub async fn create_session(
+        &self,
+        token_hash: &str,
+        user_id: i64,
+        expires_at: i64,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(token_hash)
+        .bind(user_id)
+        .bind(now_ms())
+        .bind(expires_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The account behind an unexpired session.
+    pub async fn session_user(&self, token_hash: &str) -> Result<Option<UserRecord>> {
+        sqlx::query(
+            "SELECT u.id, u.email, u.name, u.password_hash, u.is_admin, u.created_at \
+             FROM sessions s JOIN users u ON u.id = s.user_id \
+             WHERE s.token_hash = $1 AND s.expires_at > $2",
+        )
+        .bind(token_hash)
+        .bind(now_ms())
+        .fetch_optional(&self.pool)
+        .await?
+        .map(|row| UserRecord::from_row(&row))
+        .transpose()
+    }
+
+    /// Ends one session.
+    pub async fn delete_session(&self, token_hash: &str) -> Result<()> {
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+            .bind(token_hash)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Ends every session of an account.
+    pub async fn delete_sessions_of(&self, user_id: i64) -> Result<()> {
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+            .bind(user_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Records a failed sign-in attempt.
+    pub async fn record_login_failure(&self, ip: &str, email: &str) -> Result<()> {
+        sqlx::query("INSERT INTO login_failures (ip, email, at) VALUES ($1, $2, $3)")
+            .bind(ip)
+            .bind(email)
+            .bind(now_ms())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Failed attempts since `since` (Unix ms) from `ip` and for `email`, and
+    /// the oldest of each, so the caller can say when to retry.
+    pub async fn login_failures_since(
+        &self,
+        ip: &str,
+        ip_since: i64,
+        email: &str,
+        email_since: i64,
+    ) -> Result<((i64, Option<i64>), (i64, Option<i64>))> {
+        let by_ip =
+            sqlx::query("SELECT COUNT(*), MIN(at) FROM login_failures WHERE ip = $1 AND at > $2")
+                .bind(ip)
+                .bind(ip_since)
+                .fetch_one(&self.pool)
+                .await?;
+        let by_email = sqlx::query(
+            "SELECT COUNT(*), MIN(at) FROM login_failures WHERE email = $1 AND at > $2",
+        )
+        .bind(email)
+        .bind(email_since)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok((
+            (by_ip.try_get(0)?, by_ip.try_get(1)?),
+            (by_email.try_get(0)?, by_email.try_get(1)?),
+        ))
+    }
+
+    /// Forgets failures older than `before` (Unix ms).
+    pub async fn prune_login_failures(&self, before: i64) -> Result<u64> {
+        Ok(sqlx::query("DELETE FROM login_failures WHERE at < $1")
+            .bind(before)
+            .execute(&self.pool)
+            .await?
+            .rows_affected())
+    }
+
+    /// Stores a personal API token by the hash of its secret.
+    pub async fn create_api_token(
+        &self,
+        user_id: i64,
+        name: &str,
+        token_hash: &str,
+    ) -> Result<ApiTokenRecord> {
+        let row = sqlx::query(
+            "INSERT INTO api_tokens (user_id, name, token_hash, created_at) VALUES ($1, $2, $3, $4) \
+             RETURNING id, user_id, name, created_at, last_used_at",
+        )
+        .bind(user_id)
+        .bind(name)
+        .bind(token_hash)
+        .bind(now_ms())
+        .fetch_one(&self.pool)
+        .await
+        .map_err(StoreError::from_sqlx)?;
+        token_from_row(&row)
+    }
+
+    /// The account's tokens that are not revoked.
+    pub async fn api_tokens(&self, user_id: i64) -> Result<Vec<ApiTokenRecord>> {
+        sqlx::query(
+            "SELECT id, user_id, name, created_at, last_used_at FROM api_tokens \
+             WHERE user_id = $1 AND revoked_at IS NULL ORDER BY id",
+        )
+        .bind(user_id)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(token_from_row)
+        .collect()
+    }
+
+    /// Revokes a token of the account; `NotFound` when it has no such token.
+    pub async fn revoke_api_token(&self, user_id: i64, token_id: i64) -> Result<()> {
+        let done = sqlx::query(
+            "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND user_id = $3 AND revoked_at IS NULL",
+        )
+        .bind(now_ms())
+        .bind(token_id)
+        .bind(user_id)
+        .execute(&self.pool)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    /// The account behind a live token, noting its use.
+    pub async fn api_token_user(&self, token_hash: &str) -> Result<Option<UserRecord>> {
+        let user = sqlx::query(
+            "SELECT u.id, u.email, u.name, u.password_hash, u.is_admin, u.created_at \
+             FROM api_tokens t JOIN users u ON u.id = t.user_id \
+             WHERE t.token_hash = $1 AND t.revoked_at IS NULL",
+        )
+        .bind(token_hash)
+        .fetch_optional(&self.pool)
+        .await?
+        .map(|row| UserRecord::from_row(&row))
+        .transpose()?;
+        if user.is_some() {
+            sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE token_hash = $2")
+                .bind(now_ms())
+                .bind(token_hash)
+                .execute(&self.pool)
+                .await?;
+        }
+        Ok(user)
+    }
+}
+
+fn token_from_row(row: &AnyRow) -> Result<ApiTokenRecord> {
+    Ok(ApiTokenRecord {
+        id: row.try_get("id")?,
+        user_id: row.try_get("user_id")?,
+        name: row.try_get("name")?,
+        created_at: row.try_get("created_at")?,
+        last_used_at: row.try_get("last_used_at")?,
+    })
+}

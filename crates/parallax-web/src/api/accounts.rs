@@ -1,0 +1,145 @@
+//! Accounts over the API: sign-up, sessions, the caller, personal tokens.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get, post};
+use parallax_app::accounts::SignUp;
+use parallax_store::{ApiTokenRecord, UserRecord};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use crate::auth::{
+    ApiActor, ClientIp, SESSION_COOKIE, clear_session_cookie, cookie, session_cookie,
+};
+use crate::error::{ApiError, ApiJson};
+use crate::{AppState, Routes};
+
+pub(super) fn routes() -> Routes {
+    vec![
+        ("/api/v1/signup", post(signup)),
+        ("/api/v1/session", post(sign_in).delete(sign_out)),
+        ("/api/v1/me", get(me)),
+        ("/api/v1/tokens", get(tokens).post(create_token)),
+        ("/api/v1/tokens/{token_id}", delete(revoke_token)),
+    ]
+}
+
+/// An account as the API shows it.
+#[derive(Debug, Serialize)]
+pub(crate) struct UserJson {
+    id: i64,
+    name: String,
+    email: String,
+    is_admin: bool,
+}
+
+impl From<&UserRecord> for UserJson {
+    fn from(u: &UserRecord) -> Self {
+        Self {
+            id: u.id,
+            name: u.name.clone(),
+            email: u.email.clone(),
+            is_admin: u.is_admin,
+        }
+    }
+}
+
+async fn signup(
+    State(state): State<AppState>,
+    ApiJson(form): ApiJson<SignUp>,
+) -> Result<Response, ApiError> {
+    let (session, workspace) = state.app.sign_up(&form).await?;
+    let body = json!({
+        "user": UserJson::from(&session.user),
+        "workspace": { "id": workspace.id, "name": workspace.name },
+    });
+    Ok((
+        StatusCode::CREATED,
+        [(header::SET_COOKIE, session_cookie(&state, &session.token))],
+        Json(body),
+    )
+        .into_response())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Credentials {
+    email: String,
+    password: String,
+}
+
+async fn sign_in(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    ApiJson(form): ApiJson<Credentials>,
+) -> Result<Response, ApiError> {
+    let session = state
+        .app
+        .sign_in(&form.email, &form.password, &ip.to_string())
+        .await?;
+    Ok((
+        [(header::SET_COOKIE, session_cookie(&state, &session.token))],
+        Json(json!({ "user": UserJson::from(&session.user) })),
+    )
+        .into_response())
+}
+
+async fn sign_out(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+) -> Result<Response, ApiError> {
+    if let Some(token) = cookie(&headers, SESSION_COOKIE) {
+        state.app.sign_out(token).await?;
+    }
+    Ok((
+        StatusCode::NO_CONTENT,
+        [(header::SET_COOKIE, clear_session_cookie())],
+    )
+        .into_response())
+}
+
+async fn me(ApiActor(actor): ApiActor) -> Json<UserJson> {
+    Json(UserJson::from(&actor.user))
+}
+
+fn token_json(t: &ApiTokenRecord) -> serde_json::Value {
+    json!({ "id": t.id, "name": t.name, "created_at": t.created_at, "last_used_at": t.last_used_at })
+}
+
+async fn tokens(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let tokens = state.app.api_tokens(&actor).await?;
+    Ok(Json(
+        json!({ "tokens": tokens.iter().map(token_json).collect::<Vec<_>>() }),
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewToken {
+    name: String,
+}
+
+async fn create_token(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiJson(form): ApiJson<NewToken>,
+) -> Result<Response, ApiError> {
+    let (record, secret) = state.app.create_api_token(&actor, &form.name).await?;
+    let mut body = token_json(&record);
+    body["token"] = json!(secret);
+    Ok((StatusCode::CREATED, Json(body)).into_response())
+}
+
+async fn revoke_token(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(token_id): Path<i64>,
+) -> Result<StatusCode, ApiError> {
+    state.app.revoke_api_token(&actor, token_id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

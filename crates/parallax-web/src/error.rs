@@ -1,0 +1,276 @@
+//! Errors as HTTP responses: an HTML page for the pages, a JSON object for
+//! the API. A 500 never shows its cause; the log has it.
+
+use axum::Json;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequest, Request};
+use axum::http::{HeaderValue, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use parallax_app::AppError;
+use serde::de::DeserializeOwned;
+
+use crate::pages::layout;
+
+fn status_of(err: &AppError) -> StatusCode {
+    match err {
+        AppError::NotFound => StatusCode::NOT_FOUND,
+        AppError::Forbidden => StatusCode::FORBIDDEN,
+        AppError::Unauthenticated | AppError::BadCredentials => StatusCode::UNAUTHORIZED,
+        AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        AppError::Conflict(_) => StatusCode::CONFLICT,
+        AppError::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
+        AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+fn code_of(status: StatusCode) -> &'static str {
+    match status.as_u16() {
+        400 => "bad_request",
+        401 => "unauthenticated",
+        403 => "forbidden",
+        404 => "not_found",
+        409 => "conflict",
+        412 => "precondition_failed",
+        413 => "payload_too_large",
+        415 => "unsupported_media_type",
+        422 => "invalid",
+        429 => "too_many_requests",
+        _ => "internal",
+    }
+}
+
+/// The message shown for an error; internal causes are replaced.
+fn public_message(err: &AppError) -> String {
+    match err {
+        AppError::Internal(cause) => {
+            tracing::error!(%cause, "internal error");
+            "Something went wrong on our side. It has been logged.".to_owned()
+        }
+        AppError::NotFound => {
+            "This page does not exist, or you do not have access to it.".to_owned()
+        }
+        AppError::Invalid(fields) => fields
+            .iter()
+            .map(|f| format!("{}: {}", f.field, f.message))
+            .collect::<Vec<_>>()
+            .join("; "),
+        other => {
+            let text = other.to_string();
+            let mut chars = text.chars();
+            chars
+                .next()
+                .map(|c| c.to_uppercase().chain(chars).collect())
+                .unwrap_or_default()
+        }
+    }
+}
+
+fn retry_after(err: &AppError, response: &mut Response) {
+    if let AppError::TooManyAttempts(seconds) = err
+        && let Ok(value) = HeaderValue::from_str(&seconds.to_string())
+    {
+        response.headers_mut().insert(header::RETRY_AFTER, value);
+    }
+}
+
+/// An error of a page handler, rendered as an HTML page.
+#[derive(Debug)]
+pub(crate) enum PageError {
+    /// A use-case error.
+    App(AppError),
+    /// Malformed input with the status the extractor chose.
+    Rejected(StatusCode, String),
+}
+
+impl PageError {
+    pub(crate) fn cross_site(api: bool) -> Response {
+        let message = "Cross-site request refused: this form must be sent from Parallax itself.";
+        if api {
+            ApiError::Rejected(StatusCode::FORBIDDEN, message.into()).into_response()
+        } else {
+            PageError::Rejected(StatusCode::FORBIDDEN, message.into()).into_response()
+        }
+    }
+}
+
+impl From<AppError> for PageError {
+    fn from(value: AppError) -> Self {
+        PageError::App(value)
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        let (status, message) = match &self {
+            PageError::App(AppError::Unauthenticated) => {
+                return Redirect::to("/login").into_response();
+            }
+            PageError::App(err) => (status_of(err), public_message(err)),
+            PageError::Rejected(status, message) => (*status, message.clone()),
+        };
+        let mut response = (status, layout::error_page(status, &message)).into_response();
+        if let PageError::App(err) = &self {
+            retry_after(err, &mut response);
+        }
+        response
+    }
+}
+
+/// An error of an API handler, rendered as `{"error": {...}}`.
+#[derive(Debug)]
+pub(crate) enum ApiError {
+    /// A use-case error.
+    App(AppError),
+    /// Malformed input with the status the extractor chose.
+    Rejected(StatusCode, String),
+}
+
+impl From<AppError> for ApiError {
+    fn from(value: AppError) -> Self {
+        ApiError::App(value)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, message, fields) = match &self {
+            ApiError::App(err) => {
+                let fields = match err {
+                    AppError::Invalid(fields) => fields.clone(),
+                    _ => Vec::new(),
+                };
+                (status_of(err), public_message(err), fields)
+            }
+            ApiError::Rejected(status, message) => (*status, message.clone(), Vec::new()),
+        };
+        let body = serde_json::json!({
+            "error": { "code": code_of(status), "message": message, "fields": fields }
+        });
+        let mut response = (status, Json(body)).into_response();
+        if let ApiError::App(err) = &self {
+            retry_after(err, &mut response);
+        }
+        response
+    }
+}
+
+/// Answers unknown paths: JSON under `/api/`, a page elsewhere.
+pub(crate) async fn not_found(uri: Uri) -> Response {
+    if uri.path().starts_with("/api/") {
+        ApiError::App(AppError::NotFound).into_response()
+    } else {
+        PageError::App(AppError::NotFound).into_response()
+    }
+}
+
+/// A form body that was parsed, or a clear 4xx page. Unlike axum's `Form`,
+/// it refuses invalid UTF-8 instead of replacing it, so nothing garbled is
+/// ever stored.
+pub(crate) struct PageForm<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for PageForm<T> {
+    type Rejection = PageError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let is_form = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+        if !is_form {
+            return Err(PageError::Rejected(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "Send the form as application/x-www-form-urlencoded.".into(),
+            ));
+        }
+        let bytes = axum::body::Bytes::from_request(req, state)
+            .await
+            .map_err(|rejection| {
+                let status = rejection.status();
+                let message = if status == StatusCode::PAYLOAD_TOO_LARGE {
+                    "The form is too large.".to_owned()
+                } else {
+                    format!("The form could not be read: {}", rejection.body_text())
+                };
+                PageError::Rejected(status, message)
+            })?;
+        if !percent_decoded_is_utf8(&bytes) {
+            return Err(PageError::Rejected(
+                StatusCode::BAD_REQUEST,
+                "The form could not be read: it is not valid UTF-8 text.".into(),
+            ));
+        }
+        serde_urlencoded::from_bytes::<T>(&bytes)
+            .map(PageForm)
+            .map_err(|e| {
+                PageError::Rejected(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    format!("The form could not be read: {e}"),
+                )
+            })
+    }
+}
+
+/// Whether every name and value of a urlencoded body decodes to valid UTF-8.
+fn percent_decoded_is_utf8(body: &[u8]) -> bool {
+    body.split(|b| *b == b'&' || *b == b'=').all(|part| {
+        let mut decoded = Vec::with_capacity(part.len());
+        let mut i = 0;
+        while i < part.len() {
+            let byte = part[i];
+            let hex = |b: u8| (b as char).to_digit(16);
+            if byte == b'%'
+                && i + 2 < part.len()
+                && let (Some(h), Some(l)) = (hex(part[i + 1]), hex(part[i + 2]))
+            {
+                decoded.push((h * 16 + l) as u8);
+                i += 3;
+                continue;
+            }
+            decoded.push(if byte == b'+' { b' ' } else { byte });
+            i += 1;
+        }
+        std::str::from_utf8(&decoded).is_ok()
+    })
+}
+
+/// A JSON body that was parsed, or a clear 4xx JSON error.
+pub(crate) struct ApiJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(value)) => Ok(ApiJson(value)),
+            Err(rejection) => Err(json_rejection(rejection)),
+        }
+    }
+}
+
+fn json_rejection(rejection: JsonRejection) -> ApiError {
+    let status = rejection.status();
+    let message = match status {
+        StatusCode::PAYLOAD_TOO_LARGE => "The request body is too large.".to_owned(),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => {
+            "Send a JSON body with Content-Type: application/json.".to_owned()
+        }
+        _ => rejection.body_text(),
+    };
+    ApiError::Rejected(status, message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::percent_decoded_is_utf8;
+
+    #[test]
+    fn invalid_utf8_in_forms_is_detected() {
+        assert!(percent_decoded_is_utf8(
+            b"name=Ada+Lovelace&city=Z%C3%BCrich"
+        ));
+        assert!(!percent_decoded_is_utf8(b"name=%FF%FE"));
+        assert!(!percent_decoded_is_utf8(&[b'n', b'=', 0xff]));
+        assert!(percent_decoded_is_utf8(b"odd=100%"));
+    }
+}

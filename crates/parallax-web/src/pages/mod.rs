@@ -1,0 +1,16 @@
+//! Server-rendered pages. Each works without JavaScript.
+
+mod accounts;
+mod invites;
+pub(crate) mod layout;
+mod workspaces;
+
+use crate::Routes;
+
+pub(crate) fn routes() -> Routes {
+    let mut routes = Vec::new();
+    routes.extend(accounts::routes());
+    routes.extend(workspaces::routes());
+    routes.extend(invites::routes());
+    routes
+}

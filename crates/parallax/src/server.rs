@@ -1,0 +1,101 @@
+//! Start-up: open the store, migrate, build the app and serve it.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context;
+use parallax_app::{App, AppSettings};
+use parallax_store::Store;
+use parallax_web::{AppState, Metrics, WebSettings};
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use crate::settings::{Settings, redact_url};
+
+/// Opens the database named by the settings and applies pending migrations.
+pub async fn open_store(settings: &Settings) -> anyhow::Result<Store> {
+    if settings.database_url.is_empty() {
+        std::fs::create_dir_all(&settings.data_dir).with_context(|| {
+            format!(
+                "cannot create data directory {}",
+                settings.data_dir.display()
+            )
+        })?;
+    }
+    let url = settings.database_url();
+    let store = Store::connect(&url)
+        .await
+        .with_context(|| format!("cannot open database {}", redact_url(&url)))?;
+    store.migrate().await.context("database migration failed")?;
+    Ok(store)
+}
+
+/// The use cases configured from the settings.
+pub fn app(store: Store, settings: &Settings) -> App {
+    App::new(
+        store,
+        AppSettings {
+            session_ttl: settings.session_ttl(),
+            invite_ttl: settings.invite_ttl(),
+            open_signup: settings.open_signup,
+        },
+    )
+}
+
+/// A server running in this process.
+#[derive(Debug)]
+pub struct Running {
+    /// Where it listens (the real port when 0 was asked for).
+    pub addr: SocketAddr,
+    /// Its use cases, for seeding and inspection.
+    pub app: App,
+    shutdown: oneshot::Sender<()>,
+    handle: JoinHandle<std::io::Result<()>>,
+}
+
+impl Running {
+    /// The base URL, e.g. `http://127.0.0.1:8080`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Stops accepting, finishes requests in flight, closes the database.
+    pub async fn stop(self) -> anyhow::Result<()> {
+        let _ = self.shutdown.send(());
+        self.handle.await??;
+        self.app.store().close().await;
+        Ok(())
+    }
+}
+
+/// Opens the store, migrates and serves on `settings.listen`.
+pub async fn start(settings: &Settings) -> anyhow::Result<Running> {
+    let store = open_store(settings).await?;
+    serve_app(app(store, settings), settings).await
+}
+
+/// Serves an already configured app.
+pub async fn serve_app(app: App, settings: &Settings) -> anyhow::Result<Running> {
+    let listener = tokio::net::TcpListener::bind(settings.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", settings.listen))?;
+    let addr = listener.local_addr()?;
+    let state = AppState {
+        app: app.clone(),
+        settings: Arc::new(WebSettings {
+            public_url: (!settings.public_url.is_empty()).then(|| settings.public_url.clone()),
+            trusted_proxies: settings.trusted_proxies.clone(),
+        }),
+        metrics: Arc::new(Metrics::default()),
+    };
+    let (shutdown, on_shutdown) = oneshot::channel::<()>();
+    let handle = tokio::spawn(parallax_web::serve(listener, state, async move {
+        let _ = on_shutdown.await;
+    }));
+    Ok(Running {
+        addr,
+        app,
+        shutdown,
+        handle,
+    })
+}

@@ -1,0 +1,645 @@
+//! Accounts through the real server: sign-up, sign-in, sessions, throttling,
+//! CSRF, security headers and bad input.
+
+mod common;
+
+use common::{Db, PASSWORD, TestApp};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+fn session_cookie(response: &reqwest::Response) -> Option<String> {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("px_session=") && !v.starts_with("px_session=;"))
+        .map(str::to_owned)
+}
+
+async fn first_sign_up_makes_an_admin_and_then_closes(db: Db) {
+    let app = TestApp::spawn_with(db, |s| s.open_signup = false).await;
+    let client = app.client();
+    let page = client.get(app.url("/signup")).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.unwrap().contains("first person here"));
+
+    let response = client
+        .post(app.url("/signup"))
+        .form(&[
+            ("name", "Ada Founder"),
+            ("email", "ada@acme.test"),
+            ("password", PASSWORD),
+            ("workspace", "Acme"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let cookie = session_cookie(&response).expect("session cookie");
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
+    let me: Value = client
+        .get(app.url("/api/v1/me"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["is_admin"], true);
+    let workspaces: Value = client
+        .get(app.url("/api/v1/workspaces"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(workspaces["workspaces"][0]["name"], "Acme");
+    assert_eq!(workspaces["workspaces"][0]["role"], "owner");
+
+    // The next stranger cannot sign up: accounts come from invitations now.
+    let stranger = app.client();
+    let response = stranger
+        .post(app.url("/signup"))
+        .form(&[
+            ("name", "Eve"),
+            ("email", "eve@evil.test"),
+            ("password", PASSWORD),
+            ("workspace", ""),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    let response = stranger
+        .post(app.url("/api/v1/session"))
+        .json(&json!({"email": "eve@evil.test", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    app.stop().await;
+}
+
+async fn sign_up_form_shows_every_error_next_to_its_field_and_writes_nothing(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let client = app.client();
+    let response = client
+        .post(app.url("/signup"))
+        .form(&[
+            ("name", ""),
+            ("email", "not-an-address"),
+            ("password", "password1"),
+            ("workspace", ""),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = response.text().await.unwrap();
+    assert!(html.contains("Is required"), "name error shown");
+    assert!(html.contains("Is not a valid e-mail address"));
+    assert!(html.contains("most common passwords"));
+    assert!(
+        html.contains("value=\"not-an-address\""),
+        "typed values are kept"
+    );
+    // Nothing was written: the instance is still fresh.
+    let page = client
+        .get(app.url("/signup"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("first person here"));
+    app.stop().await;
+}
+
+async fn sessions_are_new_at_sign_in_and_end_at_sign_out_and_password_change(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let (first, _) = app.sign_up("Ada", "ada@acme.test").await;
+
+    let second = app.client();
+    let login = second
+        .post(app.url("/login"))
+        .form(&[("email", "ADA@acme.test "), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), StatusCode::SEE_OTHER);
+    let cookie_a = session_cookie(&login).unwrap();
+    let third = app.client();
+    let login = third
+        .post(app.url("/login"))
+        .form(&[("email", "ada@acme.test"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(
+        session_cookie(&login).unwrap(),
+        cookie_a,
+        "every sign-in gets a new session id"
+    );
+
+    // Sign-out ends that session only.
+    let out = second.post(app.url("/logout")).send().await.unwrap();
+    assert_eq!(out.status(), StatusCode::SEE_OTHER);
+    let raw = app.client();
+    let token = cookie_a.split(';').next().unwrap().to_owned();
+    let replay = raw
+        .get(app.url("/api/v1/me"))
+        .header("cookie", &token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        replay.status(),
+        StatusCode::UNAUTHORIZED,
+        "a signed-out session is dead"
+    );
+    assert_eq!(
+        third
+            .get(app.url("/api/v1/me"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+
+    // A password change ends every other session.
+    let change = first
+        .post(app.url("/account/password"))
+        .form(&[
+            ("current", PASSWORD),
+            ("password", "a brand new passphrase"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(change.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        first
+            .get(app.url("/api/v1/me"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200,
+        "the changer stays in"
+    );
+    assert_eq!(
+        third
+            .get(app.url("/api/v1/me"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
+    let wrong = first
+        .post(app.url("/account/password"))
+        .form(&[
+            ("current", "not my password"),
+            ("password", "another new passphrase"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        wrong
+            .text()
+            .await
+            .unwrap()
+            .contains("Is not your current password")
+    );
+    app.stop().await;
+}
+
+async fn sign_in_is_throttled_per_address_even_with_forged_forwarding(db: Db) {
+    let app = TestApp::spawn(db).await;
+    app.sign_up("Ada", "ada@acme.test").await;
+    let client = app.client();
+    for attempt in 0..10 {
+        let response = client
+            .post(app.url("/api/v1/session"))
+            .header("x-forwarded-for", format!("203.0.113.{attempt}"))
+            .json(
+                &json!({ "email": "ada@acme.test", "password": format!("wrong guess {attempt}") }),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            response.status(),
+            StatusCode::UNAUTHORIZED,
+            "attempt {attempt}"
+        );
+    }
+    let blocked = client
+        .post(app.url("/api/v1/session"))
+        .header("x-forwarded-for", "198.51.100.77")
+        .json(&json!({ "email": "ada@acme.test", "password": PASSWORD }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        blocked.status(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "even the right password waits"
+    );
+    let retry: u64 = blocked.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&retry), "Retry-After {retry}");
+    let page = client
+        .post(app.url("/login"))
+        .form(&[("email", "ada@acme.test"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(page.headers().contains_key("retry-after"));
+    app.stop().await;
+}
+
+async fn a_trusted_proxy_forwards_client_addresses(db: Db) {
+    let app = TestApp::spawn_with(db, |s| {
+        s.trusted_proxies = vec!["127.0.0.1".parse().unwrap()]
+    })
+    .await;
+    app.sign_up("Ada", "ada@acme.test").await;
+    let client = app.client();
+    for attempt in 0..10 {
+        client
+            .post(app.url("/api/v1/session"))
+            .header("x-forwarded-for", "203.0.113.9")
+            .json(&json!({ "email": "ada@acme.test", "password": format!("wrong {attempt}") }))
+            .send()
+            .await
+            .unwrap();
+    }
+    let other_client = client
+        .post(app.url("/api/v1/session"))
+        .header("x-forwarded-for", "198.51.100.2")
+        .json(&json!({ "email": "ada@acme.test", "password": PASSWORD }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        other_client.status(),
+        StatusCode::OK,
+        "another client behind the proxy is not blocked"
+    );
+    let same_client = client
+        .post(app.url("/api/v1/session"))
+        .header("x-forwarded-for", "203.0.113.9")
+        .json(&json!({ "email": "ada@acme.test", "password": PASSWORD }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(same_client.status(), StatusCode::TOO_MANY_REQUESTS);
+    app.stop().await;
+}
+
+async fn cross_site_requests_are_refused(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let (client, workspace) = app.sign_up("Ada", "ada@acme.test").await;
+    let cookie_only = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let session = {
+        let r = app
+            .client()
+            .post(app.url("/api/v1/session"))
+            .json(&json!({"email": "ada@acme.test", "password": PASSWORD}))
+            .send()
+            .await
+            .unwrap();
+        session_cookie(&r)
+            .unwrap()
+            .split(';')
+            .next()
+            .unwrap()
+            .to_owned()
+    };
+    let forged = cookie_only
+        .post(app.url("/w"))
+        .header("cookie", &session)
+        .header("origin", "https://evil.example")
+        .form(&[("name", "Forged")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    assert!(
+        forged
+            .text()
+            .await
+            .unwrap()
+            .contains("Cross-site request refused")
+    );
+    let no_origin = cookie_only
+        .post(app.url("/w"))
+        .header("cookie", &session)
+        .form(&[("name", "Forged")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(no_origin.status(), StatusCode::FORBIDDEN);
+    let cross = cookie_only
+        .post(app.url("/w"))
+        .header("cookie", &session)
+        .header("sec-fetch-site", "cross-site")
+        .form(&[("name", "Forged")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cross.status(), StatusCode::FORBIDDEN);
+    let list: Value = client
+        .get(app.url("/api/v1/workspaces"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        list["workspaces"].as_array().unwrap().len(),
+        1,
+        "nothing was created"
+    );
+    assert!(list["workspaces"][0]["id"].as_i64() == Some(workspace));
+    app.stop().await;
+}
+
+async fn api_tokens_work_until_revoked(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let (client, _) = app.sign_up("Ada", "ada@acme.test").await;
+    let created: Value = client
+        .post(app.url("/api/v1/tokens"))
+        .json(&json!({"name": "export"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = created["token"].as_str().unwrap().to_owned();
+    assert!(token.starts_with("px_") && token.len() > 40);
+    let bare = reqwest::Client::new();
+    let me = bare
+        .get(app.url("/api/v1/me"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(me.status(), 200);
+    // A bearer token carries no ambient authority, so no Origin is needed.
+    let made = bare
+        .post(app.url("/api/v1/workspaces"))
+        .bearer_auth(&token)
+        .json(&json!({"name": "Via token"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(made.status(), 201);
+    let listed: Value = client
+        .get(app.url("/api/v1/tokens"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed["tokens"][0]["name"], "export");
+    assert!(
+        listed.to_string().find(&token[3..]).is_none(),
+        "the secret is never listed"
+    );
+    let id = created["id"].as_i64().unwrap();
+    assert_eq!(
+        client
+            .delete(app.url(&format!("/api/v1/tokens/{id}")))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        204
+    );
+    assert_eq!(
+        bare.get(app.url("/api/v1/me"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
+    app.stop().await;
+}
+
+async fn every_response_carries_security_headers(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let (client, workspace) = app.sign_up("Ada", "ada@acme.test").await;
+    for (path, status) in [
+        ("/account", 200),
+        ("/no/such/page", 404),
+        ("/api/v1/nothing", 404),
+        (&*format!("/w/{workspace}"), 200),
+        ("/w/999999", 404),
+        ("/static/app.css", 200),
+    ] {
+        let response = client.get(app.url(path)).send().await.unwrap();
+        assert_eq!(response.status().as_u16(), status, "{path}");
+        let h = response.headers();
+        let csp = h["content-security-policy"].to_str().unwrap();
+        assert!(
+            csp.contains("frame-ancestors 'none'")
+                && csp.contains("script-src 'self'")
+                && !csp.contains("unsafe-inline"),
+            "{path}"
+        );
+        assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
+        assert!(h.contains_key("referrer-policy"), "{path}");
+        assert!(h.contains_key("x-request-id"), "{path}");
+        if !path.starts_with("/static") {
+            assert_eq!(h["cache-control"], "no-store", "{path}");
+        }
+    }
+    let html = client
+        .get(app.url(&format!("/w/{workspace}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        !html.contains("<script>") && !html.contains("style=\""),
+        "no inline scripts or styles"
+    );
+    app.stop().await;
+}
+
+async fn bad_input_gets_a_clear_4xx_and_writes_nothing(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let (client, _) = app.sign_up("Ada", "ada@acme.test").await;
+    let count = || async {
+        let v: Value = client
+            .get(app.url("/api/v1/workspaces"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        v["workspaces"].as_array().unwrap().len()
+    };
+    let before = count().await;
+
+    let unknown = client
+        .post(app.url("/api/v1/workspaces"))
+        .json(&json!({"name": "X", "colour": "red"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: Value = unknown.json().await.unwrap();
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("unknown field")
+    );
+
+    let malformed = client
+        .post(app.url("/api/v1/workspaces"))
+        .header("content-type", "application/json")
+        .body("{\"name\": ")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(malformed.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(
+        malformed.json::<Value>().await.unwrap()["error"]["code"],
+        "bad_request"
+    );
+
+    let wrong_type = client
+        .post(app.url("/api/v1/workspaces"))
+        .body("name=X")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong_type.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+
+    let huge = client
+        .post(app.url("/api/v1/workspaces"))
+        .json(&json!({"name": "x".repeat(300 * 1024)}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(huge.status(), StatusCode::PAYLOAD_TOO_LARGE);
+
+    let bad_utf8 = client
+        .post(app.url("/w"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(b"name=%FF%FE".to_vec())
+        .send()
+        .await
+        .unwrap();
+    assert!(bad_utf8.status().is_client_error(), "{}", bad_utf8.status());
+    assert!(bad_utf8.text().await.unwrap().contains("could not be read"));
+
+    let empty_name = client
+        .post(app.url("/api/v1/workspaces"))
+        .json(&json!({"name": "   "}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(empty_name.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        empty_name.json::<Value>().await.unwrap()["error"]["fields"][0]["field"],
+        "name"
+    );
+
+    let bad_id = client
+        .get(app.url("/api/v1/workspaces/not-a-number"))
+        .send()
+        .await
+        .unwrap();
+    assert!(bad_id.status().is_client_error());
+
+    assert_eq!(count().await, before, "no bad request wrote anything");
+    app.stop().await;
+}
+
+async fn health_readiness_and_metrics(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let client = app.client();
+    assert_eq!(
+        client
+            .get(app.url("/healthz"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    assert_eq!(
+        client
+            .get(app.url("/readyz"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap(),
+        "ready\n"
+    );
+    client.get(app.url("/login")).send().await.unwrap();
+    let metrics = client
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains(
+            "parallax_http_requests_total{method=\"GET\",route=\"/login\",status=\"200\"} 1"
+        ),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains(
+            "parallax_http_request_duration_seconds_bucket{method=\"GET\",route=\"/login\""
+        )
+    );
+    app.stop().await;
+}
+
+on_both_databases!(
+    first_sign_up_makes_an_admin_and_then_closes,
+    sign_up_form_shows_every_error_next_to_its_field_and_writes_nothing,
+    sessions_are_new_at_sign_in_and_end_at_sign_out_and_password_change,
+    sign_in_is_throttled_per_address_even_with_forged_forwarding,
+    a_trusted_proxy_forwards_client_addresses,
+    cross_site_requests_are_refused,
+    api_tokens_work_until_revoked,
+    every_response_carries_security_headers,
+    bad_input_gets_a_clear_4xx_and_writes_nothing,
+    health_readiness_and_metrics,
+);

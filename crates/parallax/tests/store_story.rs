@@ -1,0 +1,165 @@
+//! One story of the store, told on SQLite and on PostgreSQL alike.
+
+mod common;
+
+use common::{Db, fresh_database};
+use parallax_domain::workspace::Role;
+use parallax_store::{NewUser, Store, StoreError, now_ms};
+
+fn user<'a>(email: &'a str, name: &'a str) -> NewUser<'a> {
+    NewUser {
+        email,
+        name,
+        password_hash: "$argon2id$stub",
+    }
+}
+
+async fn story(db: Db) {
+    let (url, _dir) = fresh_database(db).await;
+    let store = Store::connect(&url).await.unwrap();
+    assert_eq!(store.migrate().await.unwrap(), vec!["0001_foundation"]);
+    assert!(
+        store.migrate().await.unwrap().is_empty(),
+        "migrations run once"
+    );
+
+    // The first account becomes instance admin, the next does not.
+    let (ada, acme) = store
+        .create_user_with_workspace(&user("ada@acme.test", "Ada"), "Acme")
+        .await
+        .unwrap();
+    assert!(ada.is_admin);
+    let bob = store
+        .create_user(&user("bob@partner.test", "Bob"))
+        .await
+        .unwrap();
+    assert!(!bob.is_admin);
+    assert!(matches!(
+        store.create_user(&user("ada@acme.test", "Ada 2")).await,
+        Err(StoreError::Duplicate)
+    ));
+
+    // An invitation admits exactly once.
+    let expires = now_ms() + 60_000;
+    store
+        .create_invite(acme.id, Role::TechLead, "hash-1", ada.id, expires)
+        .await
+        .unwrap();
+    let invite = store.accept_invite("hash-1", bob.id).await.unwrap();
+    assert_eq!(invite.role, Role::TechLead);
+    assert!(matches!(
+        store.accept_invite("hash-1", bob.id).await,
+        Err(StoreError::NotFound)
+    ));
+    assert_eq!(
+        store.role_in(acme.id, bob.id).await.unwrap(),
+        Some(Role::TechLead)
+    );
+
+    // An expired invitation admits nobody; a new account is not half-created.
+    store
+        .create_invite(acme.id, Role::Member, "hash-2", ada.id, now_ms() - 1)
+        .await
+        .unwrap();
+    assert!(matches!(
+        store
+            .accept_invite_with_new_user("hash-2", &user("cy@acme.test", "Cy"))
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(store.user_by_email("cy@acme.test").await.unwrap().is_none());
+
+    // A workspace always keeps an owner.
+    assert!(matches!(
+        store.set_role(acme.id, ada.id, Role::Leader).await,
+        Err(StoreError::Conflict)
+    ));
+    assert!(matches!(
+        store.remove_member(acme.id, ada.id).await,
+        Err(StoreError::Conflict)
+    ));
+    store.set_role(acme.id, bob.id, Role::Owner).await.unwrap();
+    store.set_role(acme.id, ada.id, Role::Leader).await.unwrap();
+    let members = store.members(acme.id).await.unwrap();
+    assert_eq!(members.len(), 2);
+
+    // Removal ends the member's sessions at once.
+    store
+        .create_session("session-bob", bob.id, now_ms() + 60_000)
+        .await
+        .unwrap();
+    assert!(store.session_user("session-bob").await.unwrap().is_some());
+    store.set_role(acme.id, ada.id, Role::Owner).await.unwrap();
+    store.remove_member(acme.id, bob.id).await.unwrap();
+    assert!(store.session_user("session-bob").await.unwrap().is_none());
+    assert_eq!(store.role_in(acme.id, bob.id).await.unwrap(), None);
+
+    // Sign-in failures are counted per address and per account.
+    for _ in 0..3 {
+        store
+            .record_login_failure("10.0.0.1", "ada@acme.test")
+            .await
+            .unwrap();
+    }
+    let ((by_ip, _), (by_account, _)) = store
+        .login_failures_since(
+            "10.0.0.1",
+            now_ms() - 60_000,
+            "ada@acme.test",
+            now_ms() - 3_600_000,
+        )
+        .await
+        .unwrap();
+    assert_eq!((by_ip, by_account), (3, 3));
+
+    // API tokens resolve to their owner until revoked.
+    let token = store
+        .create_api_token(ada.id, "ci", "token-hash")
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .api_token_user("token-hash")
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
+        ada.id
+    );
+    store.revoke_api_token(ada.id, token.id).await.unwrap();
+    assert!(store.api_token_user("token-hash").await.unwrap().is_none());
+
+    // The audit log keeps what happened, newest first.
+    store
+        .audit(
+            Some(acme.id),
+            Some(ada.id),
+            "member.removed",
+            "Bob was removed",
+        )
+        .await
+        .unwrap();
+    let log = store.audit_log(acme.id, 10).await.unwrap();
+    assert_eq!(log[0].action, "member.removed");
+    assert_eq!(log[0].actor_name.as_deref(), Some("Ada"));
+    store.close().await;
+}
+
+on_both_databases!(story);
+
+#[tokio::test]
+async fn sqlite_database_is_left_in_wal_mode() {
+    let (url, _dir) = fresh_database(Db::Sqlite).await;
+    let store = Store::connect(&url).await.unwrap();
+    store.migrate().await.unwrap();
+    store.close().await;
+    // journal_mode=WAL is a property of the file: a plain connection sees it.
+    let mut conn = <sqlx::SqliteConnection as sqlx::Connection>::connect(&url)
+        .await
+        .unwrap();
+    let (mode,): (String,) = sqlx::query_as("PRAGMA journal_mode")
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(mode, "wal");
+}

@@ -25,12 +25,27 @@ pub enum AppError {
     /// last owner).
     #[error("{0}")]
     Conflict(String),
+    /// A write named a version that is no longer current; carries what is
+    /// current now so the caller can merge or reload.
+    #[error("this was changed in the meantime (now at version {})", .0.version)]
+    Stale(Box<Stale>),
     /// Too many failed attempts; try again after this many seconds.
     #[error("too many attempts; try again in {0} seconds")]
     TooManyAttempts(u64),
     /// Something broke on our side; the cause is logged, never shown.
     #[error("internal error: {0}")]
     Internal(String),
+}
+
+/// What is stored now, returned with a stale write.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Stale {
+    /// The current version.
+    pub version: i64,
+    /// The current content, as text.
+    pub text: String,
+    /// The current content, structured.
+    pub value: serde_json::Value,
 }
 
 impl AppError {

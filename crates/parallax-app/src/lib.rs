@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod error;
 pub mod policy;
+pub mod rounds;
 pub mod secrets;
 pub mod workspaces;
 
@@ -13,7 +14,7 @@ use std::time::Duration;
 
 use parallax_store::{Store, UserRecord};
 
-pub use error::AppError;
+pub use error::{AppError, Stale};
 
 /// Shorthand for use-case results.
 pub type Result<T, E = AppError> = std::result::Result<T, E>;

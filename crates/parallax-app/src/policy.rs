@@ -6,6 +6,7 @@
 //! - A member whose role does not allow an action gets "forbidden".
 //! - Instance administrators have no special access to workspace content.
 
+use parallax_domain::round::RoundState;
 use parallax_domain::workspace::Role;
 
 use crate::{Actor, App, AppError, Result};
@@ -19,6 +20,13 @@ pub enum Permission {
     ManageMembers,
     /// Read the audit log.
     ViewAuditLog,
+    /// Read the vision's questions and pillars.
+    ViewVision,
+    /// Change the vision.
+    EditVision,
+    /// Open, send, reveal and close rounds; take notes, flag, ask clarifying
+    /// questions.
+    ManageRounds,
 }
 
 /// Whether `role` grants `permission`.
@@ -26,7 +34,30 @@ pub fn role_allows(role: Role, permission: Permission) -> bool {
     match permission {
         Permission::ViewWorkspace => true,
         Permission::ManageMembers | Permission::ViewAuditLog => role == Role::Owner,
+        Permission::ViewVision => role != Role::Advisor,
+        Permission::EditVision | Permission::ManageRounds => {
+            matches!(role, Role::Owner | Role::Leader)
+        }
     }
+}
+
+/// Whether someone may see a round at all: those who run rounds see every
+/// round of their workspace; others only the rounds they take part in.
+pub fn may_view_round(role: Role, is_participant: bool) -> bool {
+    role_allows(role, Permission::ManageRounds) || is_participant
+}
+
+/// The blind rule. An answer is readable by its author at any time; by anyone
+/// else who may see the round only once the round is revealed, and never when
+/// its author was left out at an early reveal.
+pub fn may_read_answer(
+    viewer_id: i64,
+    viewer_sees_round: bool,
+    author_id: i64,
+    state: RoundState,
+    author_excluded: bool,
+) -> bool {
+    viewer_id == author_id || (viewer_sees_round && state.is_revealed() && !author_excluded)
 }
 
 impl App {
@@ -54,6 +85,43 @@ impl App {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn answers_stay_blind_until_the_reveal() {
+        use RoundState::*;
+        for state in [Draft, Answering] {
+            assert!(
+                may_read_answer(1, true, 1, state, false),
+                "authors read their own"
+            );
+            assert!(
+                !may_read_answer(2, true, 1, state, false),
+                "nobody else before the reveal"
+            );
+        }
+        for state in [Revealed, Closed] {
+            assert!(may_read_answer(2, true, 1, state, false));
+            assert!(
+                !may_read_answer(2, false, 1, state, false),
+                "not without access to the round"
+            );
+            assert!(
+                !may_read_answer(2, true, 1, state, true),
+                "left-out answers stay out"
+            );
+        }
+    }
+
+    #[test]
+    fn rounds_are_run_by_owners_and_leaders() {
+        for role in Role::ALL {
+            let runs = matches!(role, Role::Owner | Role::Leader);
+            assert_eq!(role_allows(role, Permission::ManageRounds), runs);
+            assert_eq!(may_view_round(role, false), runs);
+            assert!(may_view_round(role, true));
+        }
+        assert!(!role_allows(Role::Advisor, Permission::ViewVision));
+    }
 
     #[test]
     fn only_owners_manage_members() {

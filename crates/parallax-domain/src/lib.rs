@@ -4,6 +4,8 @@
 //! the code holds only valid values. Nothing in this crate does IO.
 
 pub mod account;
+pub mod round;
+pub mod vision;
 pub mod workspace;
 
 use std::fmt;

@@ -10,6 +10,7 @@
 mod accounts;
 mod audit;
 mod migrate;
+mod rounds;
 mod workspaces;
 
 use std::str::FromStr;
@@ -20,6 +21,10 @@ use sqlx::{AnyPool, Executor};
 
 pub use accounts::{ApiTokenRecord, NewUser, UserRecord};
 pub use audit::AuditRecord;
+pub use rounds::{
+    AnswerRecord, ClarificationRecord, NoteRecord, NoteWrite, ParticipantRecord, RoundRecord,
+    VisionRecord,
+};
 pub use workspaces::{InviteRecord, MemberRecord, MembershipRecord, WorkspaceRecord};
 
 /// Which database a [`Store`] talks to.

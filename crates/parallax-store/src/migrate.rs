@@ -23,7 +23,10 @@ macro_rules! migration {
     };
 }
 
-const MIGRATIONS: &[Migration] = &[migration!(1, "0001_foundation")];
+const MIGRATIONS: &[Migration] = &[
+    migration!(1, "0001_foundation"),
+    migration!(2, "0002_vision_rounds"),
+];
 
 /// An arbitrary constant that names Parallax's migration lock on PostgreSQL.
 const PG_MIGRATION_LOCK: i64 = 0x5041_5241_4c4c;

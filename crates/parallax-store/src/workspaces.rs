@@ -186,6 +186,7 @@ impl Store {
     /// without an owner; the check and the change are one transaction.
     pub async fn set_role(&self, workspace_id: i64, user_id: i64, new_role: Role) -> Result<()> {
         let mut tx = self.pool.begin().await?;
+        lock_membership(&mut tx, workspace_id, user_id).await?;
         let current = member_role(&mut tx, workspace_id, user_id)
             .await?
             .ok_or(StoreError::NotFound)?;
@@ -206,6 +207,7 @@ impl Store {
     /// (`Conflict`) to remove the last owner.
     pub async fn remove_member(&self, workspace_id: i64, user_id: i64) -> Result<()> {
         let mut tx = self.pool.begin().await?;
+        lock_membership(&mut tx, workspace_id, user_id).await?;
         let current = member_role(&mut tx, workspace_id, user_id)
             .await?
             .ok_or(StoreError::NotFound)?;
@@ -329,6 +331,20 @@ async fn insert_workspace(tx: &mut sqlx::AnyConnection, name: &str) -> Result<Wo
     .fetch_one(&mut *tx)
     .await?;
     workspace_from_row(&row)
+}
+
+/// Takes the write lock on a membership before reading (see `lock_round`).
+async fn lock_membership(
+    tx: &mut sqlx::AnyConnection,
+    workspace_id: i64,
+    user_id: i64,
+) -> Result<()> {
+    sqlx::query("UPDATE memberships SET role = role WHERE workspace_id = $1 AND user_id = $2")
+        .bind(workspace_id)
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+    Ok(())
 }
 
 async fn member_role(

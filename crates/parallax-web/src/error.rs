@@ -17,7 +17,7 @@ fn status_of(err: &AppError) -> StatusCode {
         AppError::Forbidden => StatusCode::FORBIDDEN,
         AppError::Unauthenticated | AppError::BadCredentials => StatusCode::UNAUTHORIZED,
         AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
-        AppError::Conflict(_) => StatusCode::CONFLICT,
+        AppError::Conflict(_) | AppError::Stale(_) => StatusCode::CONFLICT,
         AppError::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
         AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
@@ -31,6 +31,7 @@ fn code_of(status: StatusCode) -> &'static str {
         404 => "not_found",
         409 => "conflict",
         412 => "precondition_failed",
+        428 => "precondition_required",
         413 => "payload_too_large",
         415 => "unsupported_media_type",
         422 => "invalid",
@@ -143,9 +144,12 @@ impl IntoResponse for ApiError {
             }
             ApiError::Rejected(status, message) => (*status, message.clone(), Vec::new()),
         };
-        let body = serde_json::json!({
+        let mut body = serde_json::json!({
             "error": { "code": code_of(status), "message": message, "fields": fields }
         });
+        if let ApiError::App(AppError::Stale(stale)) = &self {
+            body["error"]["current"] = serde_json::json!(stale);
+        }
         let mut response = (status, Json(body)).into_response();
         if let ApiError::App(err) = &self {
             retry_after(err, &mut response);

@@ -55,4 +55,8 @@ async fn foundation(db: Db) {
     scenario(db, "foundation.test.mjs").await;
 }
 
-on_both_databases!(foundation);
+async fn rounds(db: Db) {
+    scenario(db, "rounds.test.mjs").await;
+}
+
+on_both_databases!(foundation, rounds);

@@ -3,8 +3,10 @@
 mod common;
 
 use common::{Db, fresh_database};
+use parallax_domain::round::{Flag, RoundState};
+use parallax_domain::vision::AnswerValue;
 use parallax_domain::workspace::Role;
-use parallax_store::{NewUser, Store, StoreError, now_ms};
+use parallax_store::{NewUser, NoteWrite, Store, StoreError, now_ms};
 
 fn user<'a>(email: &'a str, name: &'a str) -> NewUser<'a> {
     NewUser {
@@ -17,7 +19,10 @@ fn user<'a>(email: &'a str, name: &'a str) -> NewUser<'a> {
 async fn story(db: Db) {
     let (url, _dir) = fresh_database(db).await;
     let store = Store::connect(&url).await.unwrap();
-    assert_eq!(store.migrate().await.unwrap(), vec!["0001_foundation"]);
+    assert_eq!(
+        store.migrate().await.unwrap(),
+        vec!["0001_foundation", "0002_vision_rounds"]
+    );
     assert!(
         store.migrate().await.unwrap().is_empty(),
         "migrations run once"
@@ -142,6 +147,131 @@ async fn story(db: Db) {
     let log = store.audit_log(acme.id, 10).await.unwrap();
     assert_eq!(log[0].action, "member.removed");
     assert_eq!(log[0].actor_name.as_deref(), Some("Ada"));
+
+    // A round freezes its vision version; answers are versioned and lock at
+    // the reveal; left-out participants stay out of the revealed answers.
+    let vision = store
+        .insert_vision(
+            acme.id,
+            1,
+            &parallax_domain::vision::template(),
+            &[],
+            ada.id,
+        )
+        .await
+        .unwrap();
+    let cy = store
+        .create_user(&user("cy@acme.test", "Cy"))
+        .await
+        .unwrap();
+    let round = store
+        .create_round(acme.id, vision.id, "Q1", None, ada.id, &[ada.id, cy.id])
+        .await
+        .unwrap();
+    assert!(store.vision_by_id(vision.id).await.unwrap().frozen);
+    assert!(matches!(
+        store
+            .update_vision(vision.id, vision.version, &[], &[])
+            .await,
+        Err(StoreError::Conflict)
+    ));
+    let text = |t: &str| AnswerValue::Text(t.into());
+    assert!(
+        matches!(
+            store
+                .save_answer(round.id, ada.id, "why-us", &text("early"), None)
+                .await,
+            Err(StoreError::Conflict)
+        ),
+        "draft"
+    );
+    store
+        .transition_round(round.id, RoundState::Draft, RoundState::Answering)
+        .await
+        .unwrap();
+    let a1 = store
+        .save_answer(round.id, ada.id, "why-us", &text("first"), None)
+        .await
+        .unwrap();
+    assert_eq!(a1.version, 1);
+    assert!(matches!(
+        store
+            .save_answer(round.id, ada.id, "why-us", &text("again"), None)
+            .await,
+        Err(StoreError::Conflict)
+    ));
+    let a2 = store
+        .save_answer(round.id, ada.id, "why-us", &text("second"), Some(1))
+        .await
+        .unwrap();
+    assert_eq!(a2.version, 2);
+    assert!(matches!(
+        store
+            .save_answer(round.id, ada.id, "why-us", &text("stale"), Some(1))
+            .await,
+        Err(StoreError::Conflict)
+    ));
+    assert!(matches!(
+        store
+            .save_answer(round.id, bob.id, "why-us", &text("not in it"), None)
+            .await,
+        Err(StoreError::Conflict)
+    ));
+    store
+        .save_answer(round.id, cy.id, "why-us", &text("never submitted"), None)
+        .await
+        .unwrap();
+    store.submit_answers(round.id, ada.id).await.unwrap();
+    assert!(
+        matches!(
+            store.reveal_round(round.id, false).await,
+            Err(StoreError::Conflict)
+        ),
+        "Cy has not submitted"
+    );
+    store.reveal_round(round.id, true).await.unwrap();
+    assert!(
+        matches!(
+            store
+                .save_answer(round.id, ada.id, "why-us", &text("late"), Some(2))
+                .await,
+            Err(StoreError::Conflict)
+        ),
+        "locked"
+    );
+    let revealed = store.revealed_answers(round.id).await.unwrap();
+    assert_eq!(revealed.len(), 1, "Cy's answer stays out");
+    assert_eq!(revealed[0].value, text("second"));
+    let note = store
+        .save_note(
+            round.id,
+            ada.id,
+            &NoteWrite {
+                question_key: "why-us",
+                participant_id: ada.id,
+                body: "ok",
+                flag: Some(Flag::Aligned),
+                expected_version: None,
+            },
+        )
+        .await
+        .unwrap();
+    assert!(matches!(
+        store
+            .save_note(
+                round.id,
+                ada.id,
+                &NoteWrite {
+                    question_key: "why-us",
+                    participant_id: ada.id,
+                    body: "x",
+                    flag: None,
+                    expected_version: Some(note.version + 1)
+                }
+            )
+            .await,
+        Err(StoreError::Conflict)
+    ));
     store.close().await;
 }
 

@@ -3,6 +3,8 @@
 //! session cookie.
 
 mod accounts;
+mod openapi;
+mod rounds;
 mod workspaces;
 
 use crate::Routes;
@@ -11,5 +13,7 @@ pub(crate) fn routes() -> Routes {
     let mut routes = Vec::new();
     routes.extend(accounts::routes());
     routes.extend(workspaces::routes());
+    routes.extend(rounds::routes());
+    routes.extend(openapi::routes());
     routes
 }

@@ -153,8 +153,12 @@ pub(crate) fn workspace_nav(view: &WorkspaceView, current: &str) -> Markup {
     let id = view.workspace.id;
     let mut tabs = vec![
         ("overview", format!("/w/{id}"), "Overview"),
+        ("rounds", format!("/w/{id}/rounds"), "Rounds"),
         ("members", format!("/w/{id}/members"), "Members"),
     ];
+    if view.role != Role::Advisor {
+        tabs.insert(1, ("vision", format!("/w/{id}/vision"), "Vision"));
+    }
     if view.role == Role::Owner {
         tabs.push(("audit", format!("/w/{id}/audit"), "Audit log"));
     }

@@ -3,6 +3,8 @@
 mod accounts;
 mod invites;
 pub(crate) mod layout;
+mod rounds;
+mod vision;
 mod workspaces;
 
 use crate::Routes;
@@ -12,5 +14,7 @@ pub(crate) fn routes() -> Routes {
     routes.extend(accounts::routes());
     routes.extend(workspaces::routes());
     routes.extend(invites::routes());
+    routes.extend(vision::routes());
+    routes.extend(rounds::routes());
     routes
 }

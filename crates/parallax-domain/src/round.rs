@@ -1,0 +1,139 @@
+//! Alignment rounds: their states and the flags of the listening session.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::Invalid;
+
+/// Where a round is in its life: draft → answering → revealed → closed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RoundState {
+    /// Being prepared; nobody answers yet.
+    Draft,
+    /// Sent: participants answer blind.
+    Answering,
+    /// Answers are shown side by side and locked.
+    Revealed,
+    /// Finished; read-only.
+    Closed,
+}
+
+impl RoundState {
+    /// Stored spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RoundState::Draft => "draft",
+            RoundState::Answering => "answering",
+            RoundState::Revealed => "revealed",
+            RoundState::Closed => "closed",
+        }
+    }
+
+    /// Whether answers of others may be shown (to those allowed to see the round).
+    pub fn is_revealed(self) -> bool {
+        matches!(self, RoundState::Revealed | RoundState::Closed)
+    }
+
+    /// Spelling shown to people.
+    pub fn label(self) -> &'static str {
+        match self {
+            RoundState::Draft => "Draft",
+            RoundState::Answering => "Answering",
+            RoundState::Revealed => "Revealed",
+            RoundState::Closed => "Closed",
+        }
+    }
+}
+
+impl FromStr for RoundState {
+    type Err = Invalid;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        [
+            RoundState::Draft,
+            RoundState::Answering,
+            RoundState::Revealed,
+            RoundState::Closed,
+        ]
+        .into_iter()
+        .find(|state| state.as_str() == s)
+        .ok_or_else(|| Invalid::new("state", format!("unknown round state {s:?}")))
+    }
+}
+
+/// The leader's reading of one question for one participant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Flag {
+    /// Both mean the same.
+    Aligned,
+    /// Overlap with differences.
+    Partly,
+    /// They read the vision differently.
+    Misaligned,
+}
+
+impl Flag {
+    /// Every flag.
+    pub const ALL: [Flag; 3] = [Flag::Aligned, Flag::Partly, Flag::Misaligned];
+
+    /// Stored spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Flag::Aligned => "aligned",
+            Flag::Partly => "partly",
+            Flag::Misaligned => "misaligned",
+        }
+    }
+
+    /// Spelling shown to people.
+    pub fn label(self) -> &'static str {
+        match self {
+            Flag::Aligned => "Aligned",
+            Flag::Partly => "Partly aligned",
+            Flag::Misaligned => "Misaligned",
+        }
+    }
+}
+
+impl fmt::Display for Flag {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
+impl FromStr for Flag {
+    type Err = Invalid;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Flag::ALL
+            .into_iter()
+            .find(|flag| flag.as_str() == s)
+            .ok_or_else(|| Invalid::new("flag", format!("unknown flag {s:?}")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn states_and_flags_round_trip() {
+        for state in [
+            RoundState::Draft,
+            RoundState::Answering,
+            RoundState::Revealed,
+            RoundState::Closed,
+        ] {
+            assert_eq!(state.as_str().parse::<RoundState>().unwrap(), state);
+        }
+        for flag in Flag::ALL {
+            assert_eq!(flag.as_str().parse::<Flag>().unwrap(), flag);
+        }
+        assert!(!RoundState::Answering.is_revealed());
+        assert!(RoundState::Closed.is_revealed());
+    }
+}

@@ -1,0 +1,697 @@
+//! The vision: questions of six kinds, answers that each kind validates, the
+//! built-in template, and pillars.
+
+use serde::{Deserialize, Serialize};
+
+use crate::{Invalid, bounded_text};
+
+/// What kind of answer a question takes, with the kind's settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum QuestionKind {
+    /// Free text in the person's own words.
+    Text,
+    /// Order every option, most important first.
+    Ranking {
+        /// The options to order.
+        options: Vec<String>,
+    },
+    /// Pick one option.
+    SingleChoice {
+        /// The options.
+        options: Vec<String>,
+    },
+    /// Pick any number of options.
+    MultipleChoice {
+        /// The options.
+        options: Vec<String>,
+    },
+    /// A number with a unit, e.g. paying customers.
+    Number {
+        /// The unit shown after the number.
+        unit: String,
+    },
+    /// A point on a scale, e.g. 1–5.
+    Scale {
+        /// Lowest value.
+        min: i64,
+        /// Highest value.
+        max: i64,
+        /// What the lowest value means.
+        min_label: String,
+        /// What the highest value means.
+        max_label: String,
+    },
+}
+
+impl QuestionKind {
+    /// The stored spelling of the kind.
+    pub fn name(&self) -> &'static str {
+        match self {
+            QuestionKind::Text => "text",
+            QuestionKind::Ranking { .. } => "ranking",
+            QuestionKind::SingleChoice { .. } => "single_choice",
+            QuestionKind::MultipleChoice { .. } => "multiple_choice",
+            QuestionKind::Number { .. } => "number",
+            QuestionKind::Scale { .. } => "scale",
+        }
+    }
+
+    /// The spelling shown to people.
+    pub fn label(&self) -> &'static str {
+        match self {
+            QuestionKind::Text => "Free text",
+            QuestionKind::Ranking { .. } => "Ranking",
+            QuestionKind::SingleChoice { .. } => "Single choice",
+            QuestionKind::MultipleChoice { .. } => "Multiple choice",
+            QuestionKind::Number { .. } => "Number with unit",
+            QuestionKind::Scale { .. } => "Scale",
+        }
+    }
+
+    /// The options of choice and ranking kinds.
+    pub fn options(&self) -> &[String] {
+        match self {
+            QuestionKind::Ranking { options }
+            | QuestionKind::SingleChoice { options }
+            | QuestionKind::MultipleChoice { options } => options,
+            _ => &[],
+        }
+    }
+
+    /// Builds a kind from form-like input: `kind` name, options one per line,
+    /// unit, scale bounds and labels.
+    pub fn parse(
+        kind: &str,
+        options: &str,
+        unit: &str,
+        min: i64,
+        max: i64,
+        min_label: &str,
+        max_label: &str,
+    ) -> Result<Self, Invalid> {
+        let options = || -> Result<Vec<String>, Invalid> {
+            let list: Vec<String> = options
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .map(str::to_owned)
+                .collect();
+            if list.len() < 2 {
+                return Err(Invalid::new(
+                    "options",
+                    "need at least two options, one per line",
+                ));
+            }
+            if list.len() > 20 {
+                return Err(Invalid::new("options", "may have at most 20 options"));
+            }
+            for (i, option) in list.iter().enumerate() {
+                bounded_text("options", option, 1, 120)?;
+                if list[..i].iter().any(|o| o.eq_ignore_ascii_case(option)) {
+                    return Err(Invalid::new(
+                        "options",
+                        format!("\"{option}\" appears twice"),
+                    ));
+                }
+            }
+            Ok(list)
+        };
+        Ok(match kind {
+            "text" => QuestionKind::Text,
+            "ranking" => QuestionKind::Ranking {
+                options: options()?,
+            },
+            "single_choice" => QuestionKind::SingleChoice {
+                options: options()?,
+            },
+            "multiple_choice" => QuestionKind::MultipleChoice {
+                options: options()?,
+            },
+            "number" => QuestionKind::Number {
+                unit: bounded_text("unit", unit, 1, 40)?,
+            },
+            "scale" => {
+                if min >= max || max - min > 100 {
+                    return Err(Invalid::new(
+                        "max",
+                        "the scale needs min < max and at most 100 steps",
+                    ));
+                }
+                QuestionKind::Scale {
+                    min,
+                    max,
+                    min_label: bounded_text("min_label", min_label, 0, 60)?,
+                    max_label: bounded_text("max_label", max_label, 0, 60)?,
+                }
+            }
+            other => {
+                return Err(Invalid::new(
+                    "kind",
+                    format!("unknown question kind {other:?}"),
+                ));
+            }
+        })
+    }
+}
+
+/// One question of a vision.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Question {
+    /// Stable across versions, so versions can be compared question by question.
+    pub key: String,
+    /// The question itself.
+    pub prompt: String,
+    /// What a good answer contains.
+    pub help: String,
+    /// The kind of answer it takes.
+    pub kind: QuestionKind,
+}
+
+impl Question {
+    /// Validates prompt and help text.
+    pub fn new(key: String, prompt: &str, help: &str, kind: QuestionKind) -> Result<Self, Invalid> {
+        Ok(Self {
+            key,
+            prompt: bounded_text("prompt", prompt, 3, 300)?,
+            help: bounded_text("help", help, 0, 600)?,
+            kind,
+        })
+    }
+
+    /// Validates an answer for this question's kind.
+    pub fn validate(&self, answer: &AnswerValue) -> Result<AnswerValue, Invalid> {
+        let field = "answer";
+        match (&self.kind, answer) {
+            (QuestionKind::Text, AnswerValue::Text(text)) => {
+                Ok(AnswerValue::Text(bounded_text(field, text, 1, 5000)?))
+            }
+            (QuestionKind::Ranking { options }, AnswerValue::Ranking(order)) => {
+                let mut sorted_given: Vec<&String> = order.iter().collect();
+                sorted_given.sort();
+                let mut sorted_options: Vec<&String> = options.iter().collect();
+                sorted_options.sort();
+                if sorted_given != sorted_options {
+                    return Err(Invalid::new(field, "rank every option exactly once"));
+                }
+                Ok(answer.clone())
+            }
+            (QuestionKind::SingleChoice { options }, AnswerValue::Choice(choice)) => {
+                if options.contains(choice) {
+                    Ok(answer.clone())
+                } else {
+                    Err(Invalid::new(field, "choose one of the options"))
+                }
+            }
+            (QuestionKind::MultipleChoice { options }, AnswerValue::Choices(choices)) => {
+                if choices.is_empty() {
+                    return Err(Invalid::new(field, "choose at least one option"));
+                }
+                if choices.iter().any(|c| !options.contains(c)) {
+                    return Err(Invalid::new(field, "choose only among the options"));
+                }
+                let mut unique = choices.clone();
+                unique.sort();
+                unique.dedup();
+                if unique.len() != choices.len() {
+                    return Err(Invalid::new(field, "each option can be chosen once"));
+                }
+                Ok(answer.clone())
+            }
+            (QuestionKind::Number { .. }, AnswerValue::Number(n)) => {
+                if !n.is_finite() || n.abs() > 1e15 {
+                    Err(Invalid::new(field, "enter a finite number"))
+                } else {
+                    Ok(answer.clone())
+                }
+            }
+            (QuestionKind::Scale { min, max, .. }, AnswerValue::Scale(v)) => {
+                if v < min || v > max {
+                    Err(Invalid::new(
+                        field,
+                        format!("choose a value from {min} to {max}"),
+                    ))
+                } else {
+                    Ok(answer.clone())
+                }
+            }
+            (kind, _) => Err(Invalid::new(
+                field,
+                format!(
+                    "this question takes a {} answer",
+                    kind.label().to_lowercase()
+                ),
+            )),
+        }
+    }
+
+    /// Parses an answer typed into a form for this question's kind: text,
+    /// ranking as options in order (one per line), choices by option text,
+    /// numbers with `.` or `,` and thousands separators.
+    pub fn parse_form_answer(&self, values: &[String]) -> Result<AnswerValue, Invalid> {
+        let first = values.first().map(String::as_str).unwrap_or("").trim();
+        let answer = match &self.kind {
+            QuestionKind::Text => AnswerValue::Text(first.to_owned()),
+            QuestionKind::Ranking { .. } => AnswerValue::Ranking(
+                values
+                    .iter()
+                    .flat_map(|v| v.lines())
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_owned)
+                    .collect(),
+            ),
+            QuestionKind::SingleChoice { .. } => AnswerValue::Choice(first.to_owned()),
+            QuestionKind::MultipleChoice { .. } => AnswerValue::Choices(
+                values
+                    .iter()
+                    .map(|v| v.trim().to_owned())
+                    .filter(|v| !v.is_empty())
+                    .collect(),
+            ),
+            QuestionKind::Number { .. } => {
+                let cleaned: String = first
+                    .chars()
+                    .filter(|c| !c.is_whitespace() && *c != '_')
+                    .collect();
+                let cleaned = if cleaned.matches(',').count() >= 1
+                    && !cleaned.contains('.')
+                    && cleaned.rsplit(',').next().is_some_and(|t| t.len() != 3)
+                {
+                    cleaned.replace(',', ".")
+                } else {
+                    cleaned.replace(',', "")
+                };
+                AnswerValue::Number(
+                    cleaned
+                        .parse::<f64>()
+                        .map_err(|_| Invalid::new("answer", "enter a number, e.g. 1200 or 3.5"))?,
+                )
+            }
+            QuestionKind::Scale { .. } => AnswerValue::Scale(
+                first
+                    .parse::<i64>()
+                    .map_err(|_| Invalid::new("answer", "choose a point on the scale"))?,
+            ),
+        };
+        self.validate(&answer)
+    }
+}
+
+/// A person's answer to one question.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", content = "value", rename_all = "snake_case")]
+pub enum AnswerValue {
+    /// Free text.
+    Text(String),
+    /// Options in order, most important first.
+    Ranking(Vec<String>),
+    /// One option.
+    Choice(String),
+    /// Several options.
+    Choices(Vec<String>),
+    /// A number (its unit is the question's).
+    Number(f64),
+    /// A point on the question's scale.
+    Scale(i64),
+}
+
+impl AnswerValue {
+    /// A one-line rendering for lists and exports.
+    pub fn display(&self) -> String {
+        match self {
+            AnswerValue::Text(t) => t.clone(),
+            AnswerValue::Ranking(items) => items
+                .iter()
+                .enumerate()
+                .map(|(i, s)| format!("{}. {s}", i + 1))
+                .collect::<Vec<_>>()
+                .join("  "),
+            AnswerValue::Choice(c) => c.clone(),
+            AnswerValue::Choices(c) => c.join(", "),
+            AnswerValue::Number(n) => format_number(*n),
+            AnswerValue::Scale(v) => v.to_string(),
+        }
+    }
+}
+
+/// A number with thousands separators and no needless decimals.
+pub fn format_number(n: f64) -> String {
+    if n.fract() == 0.0 && n.abs() < 1e15 {
+        let digits = (n.abs() as i64).to_string();
+        let mut out = String::new();
+        for (i, c) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i).is_multiple_of(3) {
+                out.push(',');
+            }
+            out.push(c);
+        }
+        if n < 0.0 { format!("-{out}") } else { out }
+    } else {
+        format!("{n:.2}")
+    }
+}
+
+/// One of the few things that matter most, with its weight.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Pillar {
+    /// Short name.
+    pub name: String,
+    /// What it means.
+    pub description: String,
+    /// Relative weight, 1–100.
+    pub weight: i64,
+}
+
+impl Pillar {
+    /// Validates a pillar.
+    pub fn new(name: &str, description: &str, weight: i64) -> Result<Self, Invalid> {
+        if !(1..=100).contains(&weight) {
+            return Err(Invalid::new("weight", "must be between 1 and 100"));
+        }
+        Ok(Self {
+            name: bounded_text("name", name, 1, 60)?,
+            description: bounded_text("description", description, 0, 400)?,
+            weight,
+        })
+    }
+}
+
+/// How two versions of a vision differ, question by question (matched by key).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct VisionDiff {
+    /// Questions only in the newer version.
+    pub added: Vec<Question>,
+    /// Questions only in the older version.
+    pub removed: Vec<Question>,
+    /// Questions in both whose wording, help or kind changed: (old, new).
+    pub changed: Vec<(Question, Question)>,
+    /// Whether the order of the shared questions changed.
+    pub reordered: bool,
+    /// Pillars only in the newer version (by name).
+    pub pillars_added: Vec<Pillar>,
+    /// Pillars only in the older version (by name).
+    pub pillars_removed: Vec<Pillar>,
+    /// Pillars whose description or weight changed: (old, new).
+    pub pillars_changed: Vec<(Pillar, Pillar)>,
+}
+
+impl VisionDiff {
+    /// Whether the versions are the same.
+    pub fn is_empty(&self) -> bool {
+        self.added.is_empty()
+            && self.removed.is_empty()
+            && self.changed.is_empty()
+            && !self.reordered
+            && self.pillars_added.is_empty()
+            && self.pillars_removed.is_empty()
+            && self.pillars_changed.is_empty()
+    }
+}
+
+/// Compares two versions of a vision.
+pub fn diff(old: (&[Question], &[Pillar]), new: (&[Question], &[Pillar])) -> VisionDiff {
+    let (old_q, old_p) = old;
+    let (new_q, new_p) = new;
+    let find = |list: &[Question], key: &str| list.iter().position(|q| q.key == key);
+    let shared_old: Vec<&str> = old_q
+        .iter()
+        .filter(|q| find(new_q, &q.key).is_some())
+        .map(|q| q.key.as_str())
+        .collect();
+    let shared_new: Vec<&str> = new_q
+        .iter()
+        .filter(|q| find(old_q, &q.key).is_some())
+        .map(|q| q.key.as_str())
+        .collect();
+    let pillar = |list: &[Pillar], name: &str| {
+        list.iter()
+            .find(|p| p.name.eq_ignore_ascii_case(name))
+            .cloned()
+    };
+    VisionDiff {
+        added: new_q
+            .iter()
+            .filter(|q| find(old_q, &q.key).is_none())
+            .cloned()
+            .collect(),
+        removed: old_q
+            .iter()
+            .filter(|q| find(new_q, &q.key).is_none())
+            .cloned()
+            .collect(),
+        changed: old_q
+            .iter()
+            .filter_map(|o| find(new_q, &o.key).map(|i| (o.clone(), new_q[i].clone())))
+            .filter(|(o, n)| o != n)
+            .collect(),
+        reordered: shared_old != shared_new,
+        pillars_added: new_p
+            .iter()
+            .filter(|p| pillar(old_p, &p.name).is_none())
+            .cloned()
+            .collect(),
+        pillars_removed: old_p
+            .iter()
+            .filter(|p| pillar(new_p, &p.name).is_none())
+            .cloned()
+            .collect(),
+        pillars_changed: old_p
+            .iter()
+            .filter_map(|o| pillar(new_p, &o.name).map(|n| (o.clone(), n)))
+            .filter(|(o, n)| o != n)
+            .collect(),
+    }
+}
+
+/// The built-in template: the key questions of a vision.
+pub fn template() -> Vec<Question> {
+    let q = |key: &str, prompt: &str, help: &str, kind: QuestionKind| Question {
+        key: key.to_owned(),
+        prompt: prompt.to_owned(),
+        help: help.to_owned(),
+        kind,
+    };
+    let text = |key: &str, prompt: &str, help: &str| q(key, prompt, help, QuestionKind::Text);
+    vec![
+        text(
+            "ideal-customer",
+            "Who is our ideal customer?",
+            "Name the kind of organisation or person, their size, the situation they are in and the problem that makes them look for us. Concrete beats broad.",
+        ),
+        text(
+            "why-us",
+            "Why would someone choose us over the competition?",
+            "The one or two reasons a customer picks us instead of the alternatives they really consider (including doing nothing). Name the alternatives.",
+        ),
+        text(
+            "feeling",
+            "What feeling or impact should the product create?",
+            "What a customer should feel or be able to do after using it, in their words. Describe the change in their day, not features.",
+        ),
+        text(
+            "horizon-3",
+            "Where does the company stand in 3 years?",
+            "Customers, revenue, team size, markets and what the product does then. Numbers and dates make differences visible.",
+        ),
+        text(
+            "horizon-5",
+            "Where does the company stand in 5 years?",
+            "The same points as for 3 years: how large, which markets, what position against competitors.",
+        ),
+        text(
+            "horizon-10",
+            "Where does the company stand in 10 years?",
+            "The long-term ambition: the role the company plays in its market and what it is known for.",
+        ),
+        q(
+            "priorities",
+            "Rank our business priorities for the next 12 months.",
+            "Most important first. Ranking forces the trade-offs that a list of equals hides.",
+            QuestionKind::Ranking {
+                options: [
+                    "Growth",
+                    "Revenue",
+                    "Reliability",
+                    "Speed of delivery",
+                    "Cost",
+                    "Security and compliance",
+                    "User experience",
+                ]
+                .map(String::from)
+                .to_vec(),
+            },
+        ),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn question(kind: QuestionKind) -> Question {
+        Question::new("k".into(), "A question?", "", kind).unwrap()
+    }
+
+    fn opts(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn each_kind_rejects_malformed_answers_with_a_message() {
+        let text = question(QuestionKind::Text);
+        assert!(text.validate(&AnswerValue::Text("  ".into())).is_err());
+        assert!(
+            text.validate(&AnswerValue::Number(3.0))
+                .unwrap_err()
+                .message
+                .contains("free text")
+        );
+        let ranking = question(QuestionKind::Ranking {
+            options: opts(&["a", "b", "c"]),
+        });
+        assert!(
+            ranking
+                .validate(&AnswerValue::Ranking(opts(&["a", "b"])))
+                .unwrap_err()
+                .message
+                .contains("exactly once")
+        );
+        assert!(
+            ranking
+                .validate(&AnswerValue::Ranking(opts(&["a", "a", "b"])))
+                .is_err()
+        );
+        assert!(
+            ranking
+                .validate(&AnswerValue::Ranking(opts(&["c", "a", "b"])))
+                .is_ok()
+        );
+        let single = question(QuestionKind::SingleChoice {
+            options: opts(&["x", "y"]),
+        });
+        assert!(single.validate(&AnswerValue::Choice("z".into())).is_err());
+        let multi = question(QuestionKind::MultipleChoice {
+            options: opts(&["x", "y"]),
+        });
+        assert!(multi.validate(&AnswerValue::Choices(vec![])).is_err());
+        assert!(
+            multi
+                .validate(&AnswerValue::Choices(opts(&["x", "x"])))
+                .is_err()
+        );
+        assert!(
+            multi
+                .validate(&AnswerValue::Choices(opts(&["y", "x"])))
+                .is_ok()
+        );
+        let number = question(QuestionKind::Number {
+            unit: "clinics".into(),
+        });
+        assert!(number.validate(&AnswerValue::Number(f64::NAN)).is_err());
+        assert!(
+            number
+                .parse_form_answer(&["about a thousand".into()])
+                .unwrap_err()
+                .message
+                .contains("enter a number")
+        );
+        assert_eq!(
+            number.parse_form_answer(&["1,000".into()]).unwrap(),
+            AnswerValue::Number(1000.0)
+        );
+        assert_eq!(
+            number.parse_form_answer(&["2,5".into()]).unwrap(),
+            AnswerValue::Number(2.5)
+        );
+        let scale = question(QuestionKind::Scale {
+            min: 1,
+            max: 5,
+            min_label: "low".into(),
+            max_label: "high".into(),
+        });
+        assert!(
+            scale
+                .validate(&AnswerValue::Scale(6))
+                .unwrap_err()
+                .message
+                .contains("from 1 to 5")
+        );
+        assert!(scale.parse_form_answer(&["".into()]).is_err());
+    }
+
+    #[test]
+    fn kinds_parse_from_forms() {
+        assert!(QuestionKind::parse("ranking", "one", "", 0, 0, "", "").is_err());
+        assert!(QuestionKind::parse("ranking", "a\nA", "", 0, 0, "", "").is_err());
+        assert!(QuestionKind::parse("scale", "", "", 5, 1, "", "").is_err());
+        assert!(QuestionKind::parse("poem", "", "", 0, 0, "", "").is_err());
+        assert_eq!(
+            QuestionKind::parse("number", "", "clinics", 0, 0, "", "")
+                .unwrap()
+                .name(),
+            "number"
+        );
+    }
+
+    #[test]
+    fn the_template_covers_the_key_questions() {
+        let t = template();
+        assert_eq!(t.len(), 7);
+        assert!(t.iter().all(|q| !q.help.is_empty()));
+        assert!(matches!(
+            t.last().unwrap().kind,
+            QuestionKind::Ranking { .. }
+        ));
+        let keys: std::collections::HashSet<_> = t.iter().map(|q| &q.key).collect();
+        assert_eq!(keys.len(), t.len());
+    }
+
+    #[test]
+    fn answers_round_trip_through_json() {
+        for value in [
+            AnswerValue::Text("hi".into()),
+            AnswerValue::Ranking(opts(&["a"])),
+            AnswerValue::Number(2.5),
+            AnswerValue::Scale(3),
+        ] {
+            let json = serde_json::to_string(&value).unwrap();
+            assert_eq!(serde_json::from_str::<AnswerValue>(&json).unwrap(), value);
+        }
+    }
+
+    #[test]
+    fn versions_differ_by_question() {
+        let v1 = template();
+        let mut v2 = v1.clone();
+        v2.remove(1);
+        v2[0].prompt = "Who exactly is our ideal customer?".into();
+        v2.push(
+            Question::new(
+                "paying".into(),
+                "How many paying customers in 3 years?",
+                "",
+                QuestionKind::Number {
+                    unit: "customers".into(),
+                },
+            )
+            .unwrap(),
+        );
+        v2.swap(1, 2);
+        let pillars = vec![Pillar::new("Reliability", "", 40).unwrap()];
+        let d = diff((&v1, &[]), (&v2, &pillars));
+        assert_eq!(d.added.len(), 1);
+        assert_eq!(d.removed[0].key, "why-us");
+        assert_eq!(d.changed.len(), 1);
+        assert!(d.reordered);
+        assert_eq!(d.pillars_added.len(), 1);
+        assert!(diff((&v1, &[]), (&v1, &[])).is_empty());
+    }
+
+    #[test]
+    fn numbers_are_formatted_for_people() {
+        assert_eq!(format_number(1_000_000.0), "1,000,000");
+        assert_eq!(format_number(-1200.0), "-1,200");
+        assert_eq!(format_number(2.5), "2.50");
+    }
+}

@@ -1,0 +1,1025 @@
+//! Rounds: the list, opening one, answering blind, the reveal, the listening
+//! session and its summary.
+
+use std::collections::HashMap;
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use maud::{Markup, PreEscaped, html};
+use parallax_app::rounds::{NewRound, RoundView, SessionView};
+use parallax_app::{AppError, Stale};
+use parallax_domain::round::{Flag, RoundState};
+use parallax_domain::vision::{AnswerValue, Question, QuestionKind, format_number};
+use parallax_domain::workspace::Role;
+use parallax_store::{AnswerRecord, NoteWrite, ParticipantRecord};
+use serde::Deserialize;
+
+use super::layout::{FormErrors, form_alert, page, when, workspace_nav};
+use crate::auth::{SignedIn, redirect_with_flash};
+use crate::error::{PageError, PageForm};
+use crate::{AppState, Routes};
+
+pub(super) fn routes() -> Routes {
+    vec![
+        ("/w/{workspace_id}/rounds", get(list).post(create)),
+        ("/w/{workspace_id}/rounds/{round_id}", get(show)),
+        (
+            "/w/{workspace_id}/rounds/{round_id}/participants",
+            post(participants),
+        ),
+        ("/w/{workspace_id}/rounds/{round_id}/send", post(send)),
+        (
+            "/w/{workspace_id}/rounds/{round_id}/reveal",
+            get(reveal_confirm).post(reveal),
+        ),
+        ("/w/{workspace_id}/rounds/{round_id}/close", post(close)),
+        (
+            "/w/{workspace_id}/rounds/{round_id}/answer",
+            get(answer_form).post(answer),
+        ),
+        ("/w/{workspace_id}/rounds/{round_id}/session", get(session)),
+        ("/w/{workspace_id}/rounds/{round_id}/summary", get(summary)),
+        (
+            "/w/{workspace_id}/rounds/{round_id}/notes/{key}/{participant_id}",
+            post(note),
+        ),
+        (
+            "/w/{workspace_id}/rounds/{round_id}/clarifications",
+            post(ask),
+        ),
+        (
+            "/w/{workspace_id}/rounds/{round_id}/clarifications/{clarification_id}/answer",
+            post(clarify),
+        ),
+    ]
+}
+
+fn state_badge(state: RoundState) -> Markup {
+    let class = match state {
+        RoundState::Draft => "badge",
+        RoundState::Answering => "badge warn",
+        RoundState::Revealed => "badge ok",
+        RoundState::Closed => "badge",
+    };
+    html! { span class=(class) { (state.label()) } }
+}
+
+fn round_url(workspace_id: i64, round_id: i64) -> String {
+    format!("/w/{workspace_id}/rounds/{round_id}")
+}
+
+/// Participant id lists come from repeated `participant` fields.
+fn form_ids(fields: &[(String, String)], name: &str) -> Result<Vec<i64>, AppError> {
+    fields
+        .iter()
+        .filter(|(k, _)| k == name)
+        .map(|(_, v)| {
+            v.parse::<i64>()
+                .map_err(|_| AppError::invalid("participants", "unknown participant"))
+        })
+        .collect()
+}
+
+fn form_value<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    fields
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}
+
+fn parse_date(raw: &str) -> Result<Option<i64>, AppError> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Ok(None);
+    }
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    let date = time::Date::parse(raw, &format)
+        .map_err(|_| AppError::invalid("due", "use a date like 2027-03-31"))?;
+    Ok(Some(
+        date.with_hms(23, 59, 0)
+            .expect("valid time")
+            .assume_utc()
+            .unix_timestamp()
+            * 1000,
+    ))
+}
+
+async fn list_page(
+    state: &AppState,
+    signed: &SignedIn,
+    workspace_id: i64,
+    errors: &FormErrors,
+) -> Result<Markup, PageError> {
+    let view = state.app.workspace(&signed.actor, workspace_id).await?;
+    let (rounds, role) = state.app.rounds(&signed.actor, workspace_id).await?;
+    let can_manage = matches!(role, Role::Owner | Role::Leader);
+    let members = state.app.members(&signed.actor, workspace_id).await?;
+    Ok(page(
+        "Rounds",
+        Some(&signed.actor),
+        signed.flash.as_deref(),
+        html! {
+            (workspace_nav(&view, "rounds"))
+            @if rounds.is_empty() {
+                div.empty {
+                    p { "No alignment rounds yet." }
+                    @if can_manage { p { "Open one below: everyone answers the vision's questions blind, then you listen to each other." } }
+                    @else { p { "You will see a round here when a leader invites you to one." } }
+                }
+            } @else {
+                table.responsive #rounds {
+                    thead { tr { th { "Round" } th { "State" } th { "Opened" } th { "Due" } } }
+                    tbody {
+                        @for r in &rounds {
+                            tr {
+                                td { a href=(round_url(workspace_id, r.id)) { (r.title) } }
+                                td { (state_badge(r.state)) }
+                                td { (when(r.created_at)) }
+                                td { @if let Some(d) = r.due_at { (when(d)) } @else { "—" } }
+                            }
+                        }
+                    }
+                }
+            }
+            @if can_manage {
+                div.card #new-round {
+                    h2 { "Open a round" }
+                    p.muted { "The round asks the current version of the vision; that version is then frozen. You take part too." }
+                    (form_alert(errors, &[]))
+                    form.stack method="post" action={ "/w/" (workspace_id) "/rounds" } {
+                        label { "Title" input type="text" name="title" placeholder="e.g. Q1 alignment" required; }
+                        label { "Due date" span.hint { "Optional." } input type="date" name="due"; }
+                        fieldset {
+                            legend { "Participants" }
+                            @for m in members.iter().filter(|m| m.user_id != signed.actor.id() && m.role != Role::Advisor) {
+                                label.inline { input type="checkbox" name="participant" value=(m.user_id) checked[m.role == Role::TechLead]; (m.name) " · " span.muted { (m.role.label()) } }
+                            }
+                        }
+                        div { button type="submit" { "Create round" } }
+                    }
+                }
+            }
+        },
+    ))
+}
+
+async fn list(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    Path(workspace_id): Path<i64>,
+) -> Result<Markup, PageError> {
+    list_page(&state, &signed, workspace_id, &FormErrors::default()).await
+}
+
+async fn create(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    Path(workspace_id): Path<i64>,
+    PageForm(fields): PageForm<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let new = (|| {
+        Ok::<_, AppError>(NewRound {
+            title: form_value(&fields, "title").unwrap_or("").to_owned(),
+            participants: form_ids(&fields, "participant")?,
+            due_at: parse_date(form_value(&fields, "due").unwrap_or(""))?,
+        })
+    })();
+    let result = match new {
+        Ok(new) => {
+            state
+                .app
+                .create_round(&signed.actor, workspace_id, &new)
+                .await
+        }
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(round) => Ok(redirect_with_flash(
+            &round_url(workspace_id, round.id),
+            "Round created. Check the participants, then send it.",
+        )),
+        Err(AppError::Invalid(errors)) => Ok((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            list_page(&state, &signed, workspace_id, &FormErrors(errors)).await?,
+        )
+            .into_response()),
+        Err(other) => Err(other.into()),
+    }
+}
+
+fn participant_list(view: &RoundView) -> Markup {
+    html! {
+        ul #participants {
+            @for p in &view.participants {
+                li {
+                    (p.name) " "
+                    @if p.excluded { span.badge.bad { "left out" } }
+                    @else if p.submitted_at.is_some() { span.badge.ok { "submitted" } }
+                    @else if view.round.state == RoundState::Answering { span.badge.warn { "not yet" } }
+                }
+            }
+        }
+    }
+}
+
+async fn show(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    Path((workspace_id, round_id)): Path<(i64, i64)>,
+) -> Result<Markup, PageError> {
+    let ws = state.app.workspace(&signed.actor, workspace_id).await?;
+    let view = state
+        .app
+        .round(&signed.actor, workspace_id, round_id)
+        .await?;
+    let base = round_url(workspace_id, round_id);
+    let members = if view.can_manage && view.round.state == RoundState::Draft {
+        state.app.members(&signed.actor, workspace_id).await?
+    } else {
+        Vec::new()
+    };
+    let me = view
+        .participants
+        .iter()
+        .find(|p| p.user_id == signed.actor.id());
+    Ok(page(
+        &view.round.title,
+        Some(&signed.actor),
+        signed.flash.as_deref(),
+        html! {
+            (workspace_nav(&ws, "rounds"))
+            div.actions { h2 { (view.round.title) } (state_badge(view.round.state)) }
+            p.muted { "Asks vision version " (view.vision.number) " · " (view.vision.questions.len()) " questions"
+                @if let Some(d) = view.round.due_at { " · due " (when(d)) } }
+            div.card {
+                h2 { "Participants" }
+                p.muted { "Before the reveal, nobody sees anyone else's answers — only who has submitted." }
+                (participant_list(&view))
+                @if view.can_manage && view.round.state == RoundState::Draft {
+                    form.stack method="post" action={ (base) "/participants" } {
+                        fieldset {
+                            legend { "Change participants" }
+                            @for m in members.iter().filter(|m| Some(m.user_id) != view.round.created_by && m.role != Role::Advisor) {
+                                label.inline { input type="checkbox" name="participant" value=(m.user_id) checked[view.participants.iter().any(|p| p.user_id == m.user_id)]; (m.name) }
+                            }
+                        }
+                        div { button.secondary type="submit" { "Save participants" } }
+                    }
+                }
+            }
+            div.actions {
+                @match view.round.state {
+                    RoundState::Draft => {
+                        @if view.can_manage {
+                            form.inline method="post" action={ (base) "/send" } { button type="submit" { "Send to participants" } }
+                        }
+                    }
+                    RoundState::Answering => {
+                        @if let Some(me) = me {
+                            a.button href={ (base) "/answer" } { @if me.submitted_at.is_some() { "Edit my answers" } @else { "Answer now" } }
+                        }
+                        @if view.can_manage { a.button.secondary href={ (base) "/reveal" } { "Reveal…" } }
+                    }
+                    RoundState::Revealed | RoundState::Closed => {
+                        a.button href={ (base) "/session" } { "Listening session" }
+                        a.button.secondary href={ (base) "/summary" } { "Summary" }
+                        @if view.can_manage && view.round.state == RoundState::Revealed {
+                            form.inline method="post" action={ (base) "/close" } data-confirm="Close this round? Notes and flags become read-only." {
+                                button.secondary type="submit" { "Close round" }
+                            }
+                        }
+                    }
+                }
+            }
+        },
+    ))
+}
+
+async fn participants(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    Path((workspace_id, round_id)): Path<(i64, i64)>,
+    PageForm(fields): PageForm<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let ids = form_ids(&fields, "participant")?;
+    state
+        .app
+        .set_participants(&signed.actor, workspace_id, round_id, &ids)
+        .await?;
+    Ok(redirect_with_flash(
+        &round_url(workspace_id, round_id),
+        "Participants saved.",
+    ))
+}
+
+async fn send(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    Path((workspace_id, round_id)): Path<(i64, i64)>,
+) -> Result<Response, PageError> {
+    state
+        .app
+        .send_round(&signed.actor, workspace_id, round_id)
+        .await?;
+    Ok(redirect_with_flash(
+        &round_url(workspace_id, round_id),
+        "Round sent. Participants can answer now.",
+    ))
+}
+
+async fn reveal_confirm(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    Path((workspace_id, round_id)): Path<(i64, i64)>,
+) -> Result<Markup, PageError> {
+    let ws = state.app.workspace(&signed.actor, workspace_id).await?;
+    let view = state
+        .app
+        .round(&signed.actor, workspace_id, round_id)
+        .await?;
+    if !view.can_manage {
+        return Err(AppError::Forbidden.into());
+    }
+    let pending: Vec<&ParticipantRecord> = view
+        .participants
+        .iter()
+        .filter(|p| p.submitted_at.is_none())
+        .collect();
+    Ok(page(
+        "Reveal the round",
+        Some(&signed.actor),
+        None,
+        html! {
+            (workspace_nav(&ws, "rounds"))
+            div.card.narrow {
+                h2 { "Reveal “" (view.round.title) "”?" }
+                p { "Everyone who can see the round will see all answers side by side. Answers lock at the reveal." }
+                @if pending.is_empty() {
+                    p { "Everyone has submitted." }
+                } @else {
+                    div.alert role="alert" {
+                        p { strong { "Not everyone has submitted." } " Their answers stay out of the round:" }
+                        ul { @for p in &pending { li { (p.name) } } }
+                    }
+                }
+                form method="post" action={ (round_url(workspace_id, round_id)) "/reveal" } {
+                    input type="hidden" name="confirm" value="yes";
+                    div.actions {
+                        button type="submit" { @if pending.is_empty() { "Reveal" } @else { "Reveal without them" } }
+                        a.button.secondary href=(round_url(workspace_id, round_id)) { "Not yet" }
+                    }
+                }
+            }
+        },
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RevealForm {
+    #[serde(default)]
+    confirm: String,
+}
+
+async fn reveal(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    Path((workspace_id, round_id)): Path<(i64, i64)>,
+    PageForm(form): PageForm<RevealForm>,
+) -> Result<Response, PageError> {
+    state
+        .app
+        .reveal_round(&signed.actor, workspace_id, round_id, form.confirm == "yes")
+        .await?;
+    Ok(redirect_with_flash(
+        &format!("{}/session", round_url(workspace_id, round_id)),
+        "Revealed. Listen first: read each answer before you judge it.",
+    ))
+}
+
+async fn close(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    Path((workspace_id, round_id)): Path<(i64, i64)>,
+) -> Result<Response, PageError> {
+    state
+        .app
+        .close_round(&signed.actor, workspace_id, round_id)
+        .await?;
+    Ok(redirect_with_flash(
+        &round_url(workspace_id, round_id),
+        "Round closed.",
+    ))
+}
+
+/// A stale write on one question: what is stored now, shown beside the
+/// person's own unsaved text.
+struct Clash {
+    stale: Stale,
+}
+
+fn answer_input(q: &Question, value: Option<&AnswerValue>, typed: Option<&[String]>) -> Markup {
+    let name = format!("a_{}", q.key);
+    let typed_first = typed.and_then(|t| t.first()).map(String::as_str);
+    html! {
+        @match &q.kind {
+            QuestionKind::Text => {
+                textarea name=(name) rows="6" aria-label=(q.prompt) {
+                    @if let Some(t) = typed_first { (t) } @else if let Some(AnswerValue::Text(t)) = value { (t) }
+                }
+            }
+            QuestionKind::Ranking { options } => {
+                @let order: Vec<String> = match (typed, value) {
+                    (Some(t), _) => t.iter().flat_map(|v| v.lines()).map(str::to_owned).collect(),
+                    (None, Some(AnswerValue::Ranking(items))) => items.clone(),
+                    _ => options.clone(),
+                };
+                span.hint { "Put one option per line, most important first. Every option once." }
+                textarea name=(name) rows=(options.len() + 1) aria-label=(q.prompt) { (order.join("\n")) }
+            }
+            QuestionKind::SingleChoice { options } => {
+                @for option in options {
+                    label.inline { input type="radio" name=(name) value=(option) checked[typed_first == Some(option.as_str()) || matches!(value, Some(AnswerValue::Choice(c)) if c == option)]; (option) }
+                }
+            }
+            QuestionKind::MultipleChoice { options } => {
+                @for option in options {
+                    label.inline { input type="checkbox" name=(name) value=(option) checked[typed.is_some_and(|t| t.contains(option)) || matches!(value, Some(AnswerValue::Choices(c)) if c.contains(option))]; (option) }
+                }
+            }
+            QuestionKind::Number { unit } => {
+                div.inline {
+                    input type="text" inputmode="decimal" name=(name) aria-label=(q.prompt)
+                        value=(typed_first.map(str::to_owned).or_else(|| match value { Some(AnswerValue::Number(n)) => Some(format_number(*n)), _ => None }).unwrap_or_default());
+                    span { (unit) }
+                }
+            }
+            QuestionKind::Scale { min, max, min_label, max_label } => {
+                div.inline {
+                    span.muted { (min_label) }
+                    @for v in *min..=*max {
+                        label.inline { input type="radio" name=(name) value=(v) checked[typed_first == Some(v.to_string().as_str()) || value == Some(&AnswerValue::Scale(v))]; (v) }
+                    }
+                    span.muted { (max_label) }
+                }
+            }
+        }
+    }
+}
+
+async fn answer_page(
+    state: &AppState,
+    signed: &SignedIn,
+    workspace_id: i64,
+    round_id: i64,
+    typed: &HashMap<String, Vec<String>>,
+    errors: &HashMap<String, String>,
+    clashes: &HashMap<String, Clash>,
+) -> Result<Markup, PageError> {
+    let ws = state.app.workspace(&signed.actor, workspace_id).await?;
+    let view = state
+        .app
+        .round(&signed.actor, workspace_id, round_id)
+        .await?;
+    if !view.is_participant {
+        return Err(AppError::Forbidden.into());
+    }
+    let mine = |key: &str| view.my_answers.iter().find(|a| a.question_key == key);
+    let locked = view.round.state != RoundState::Answering;
+    Ok(page(
+        &format!("Answer: {}", view.round.title),
+        Some(&signed.actor),
+        signed.flash.as_deref(),
+        html! {
+            (workspace_nav(&ws, "rounds"))
+            h2 { (view.round.title) }
+            p.muted { "Answer in your own words. Nobody sees your answers until the round is revealed; you can change them until then." }
+            @if locked { div.alert { "This round is not taking answers (" (view.round.state.label()) ")." } }
+            @if !errors.is_empty() { div.alert role="alert" { "Some answers need another look; they are marked below. Nothing else was lost." } }
+            form.stack method="post" action={ (round_url(workspace_id, round_id)) "/answer" } {
+                @for (i, q) in view.vision.questions.iter().enumerate() {
+                    @let current = mine(&q.key);
+                    @let clash = clashes.get(&q.key);
+                    div.card id={ "q-" (q.key) } {
+                        p { strong { (i + 1) ". " (q.prompt) } }
+                        @if !q.help.is_empty() { p.muted { (q.help) } }
+                        @if let Some(clash) = clash {
+                            div.alert role="alert" {
+                                p { strong { "This answer was changed elsewhere" } " (another tab or device) while you edited. It now reads:" }
+                                p.answer { (clash.stale.text) }
+                                p { "Your text is kept below. Merge what you want to keep and save again (that replaces the version above), or "
+                                    a href={ (round_url(workspace_id, round_id)) "/answer" } { "reload" } " to discard your changes." }
+                            }
+                        }
+                        input type="hidden" name={ "v_" (q.key) } value=(clash.map(|c| c.stale.version).or(current.map(|a| a.version)).unwrap_or(0));
+                        (answer_input(q, current.map(|a| &a.value), typed.get(&q.key).map(Vec::as_slice)))
+                        @if let Some(e) = errors.get(&q.key) { span.field-error { (super::layout::capitalise(e)) } }
+                        @if let Some(a) = current { p.muted { "Saved " (when(a.updated_at)) } }
+                    }
+                }
+                @if !locked {
+                    div.actions {
+                        button.secondary type="submit" name="action" value="save" { "Save draft" }
+                        button type="submit" name="action" value="submit" { "Save and submit" }
+                    }
+                }
+            }
+        },
+    ))
+}
+
+async fn answer_form(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    Path((workspace_id, round_id)): Path<(i64, i64)>,
+) -> Result<Markup, PageError> {
+    answer_page(
+        &state,
+        &signed,
+        workspace_id,
+        round_id,
+        &HashMap::new(),
+        &HashMap::new(),
+        &HashMap::new(),
+    )
+    .await
+}
+
+async fn answer(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    Path((workspace_id, round_id)): Path<(i64, i64)>,
+    PageForm(fields): PageForm<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let view = state
+        .app
+        .round(&signed.actor, workspace_id, round_id)
+        .await?;
+    let mut typed: HashMap<String, Vec<String>> = HashMap::new();
+    for (name, value) in &fields {
+        if let Some(key) = name.strip_prefix("a_") {
+            typed.entry(key.to_owned()).or_default().push(value.clone());
+        }
+    }
+    let mut errors = HashMap::new();
+    let mut clashes = HashMap::new();
+    for q in &view.vision.questions {
+        let Some(values) = typed.get(&q.key) else {
+            continue;
+        };
+        if values.iter().all(|v| v.trim().is_empty()) {
+            continue;
+        }
+        let expected = form_value(&fields, &format!("v_{}", q.key))
+            .and_then(|v| v.parse::<i64>().ok())
+            .filter(|v| *v > 0);
+        let value = match q.parse_form_answer(values) {
+            Ok(value) => value,
+            Err(e) => {
+                errors.insert(q.key.clone(), e.message);
+                continue;
+            }
+        };
+        let current = view.my_answers.iter().find(|a| a.question_key == q.key);
+        if current.is_some_and(|a| a.value == value && Some(a.version) == expected) {
+            continue;
+        }
+        match state
+            .app
+            .save_answer(
+                &signed.actor,
+                workspace_id,
+                round_id,
+                &q.key,
+                &value,
+                expected,
+            )
+            .await
+        {
+            Ok(_) => {}
+            Err(AppError::Stale(stale)) => {
+                clashes.insert(q.key.clone(), Clash { stale: *stale });
+            }
+            Err(AppError::Invalid(list)) => {
+                errors.insert(
+                    q.key.clone(),
+                    list.into_iter()
+                        .map(|e| e.message)
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                );
+            }
+            Err(other) => return Err(other.into()),
+        }
+    }
+    if !errors.is_empty() || !clashes.is_empty() {
+        let status = if clashes.is_empty() {
+            StatusCode::UNPROCESSABLE_ENTITY
+        } else {
+            StatusCode::CONFLICT
+        };
+        return Ok((
+            status,
+            answer_page(
+                &state,
+                &signed,
+                workspace_id,
+                round_id,
+                &typed,
+                &errors,
+                &clashes,
+            )
+            .await?,
+        )
+            .into_response());
+    }
+    let base = round_url(workspace_id, round_id);
+    if form_value(&fields, "action") == Some("submit") {
+        match state
+            .app
+            .submit_answers(&signed.actor, workspace_id, round_id)
+            .await
+        {
+            Ok(()) => {
+                return Ok(redirect_with_flash(
+                    &base,
+                    "Submitted. You can still change your answers until the reveal.",
+                ));
+            }
+            Err(AppError::Invalid(list)) => {
+                let missing = list
+                    .into_iter()
+                    .map(|e| e.message)
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                return Ok(redirect_with_flash(
+                    &format!("{base}/answer"),
+                    &format!("Saved, but not submitted: {missing}."),
+                ));
+            }
+            Err(other) => return Err(other.into()),
+        }
+    }
+    Ok(redirect_with_flash(
+        &format!("{base}/answer"),
+        "Draft saved.",
+    ))
+}
+
+/// Two rankings next to each other, with a line between equal items: the
+/// steeper the line, the larger the disagreement.
+fn ranking_svg(left_name: &str, left: &[String], right_name: &str, right: &[String]) -> Markup {
+    let row = 26;
+    let height = 34 + row * left.len().max(right.len());
+    let mut svg = format!(
+        "<svg class=\"ranking\" viewBox=\"0 0 520 {height}\" role=\"img\" aria-label=\"{} and {} rankings compared\" xmlns=\"http://www.w3.org/2000/svg\">",
+        escape(left_name),
+        escape(right_name)
+    );
+    svg.push_str(&format!("<text x=\"10\" y=\"16\" font-weight=\"bold\" font-size=\"13\">{}</text><text x=\"510\" y=\"16\" text-anchor=\"end\" font-weight=\"bold\" font-size=\"13\">{}</text>", escape(left_name), escape(right_name)));
+    for (i, item) in left.iter().enumerate() {
+        let y = 38 + row * i;
+        svg.push_str(&format!(
+            "<text x=\"10\" y=\"{y}\" font-size=\"13\">{}. {}</text>",
+            i + 1,
+            escape(item)
+        ));
+        if let Some(j) = right.iter().position(|r| r == item) {
+            let y2 = 38 + row * j;
+            let colour = match i.abs_diff(j) {
+                0 => "#1f7a4d",
+                1 => "#9a6700",
+                _ => "#b42318",
+            };
+            svg.push_str(&format!("<line x1=\"205\" y1=\"{}\" x2=\"315\" y2=\"{}\" stroke=\"{colour}\" stroke-width=\"2\"/>", y - 4, y2 - 4));
+        }
+    }
+    for (j, item) in right.iter().enumerate() {
+        let y = 38 + row * j;
+        svg.push_str(&format!(
+            "<text x=\"510\" y=\"{y}\" text-anchor=\"end\" font-size=\"13\">{}. {}</text>",
+            j + 1,
+            escape(item)
+        ));
+    }
+    svg.push_str("</svg>");
+    PreEscaped(svg)
+}
+
+fn escape(text: &str) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    let _ = maud::Escaper::new(&mut out).write_str(text);
+    out
+}
+
+fn answer_view(
+    q: &Question,
+    answer: Option<&AnswerRecord>,
+    reference: Option<&AnswerRecord>,
+) -> Markup {
+    html! {
+        @match answer.map(|a| &a.value) {
+            None => p.muted { "No answer." },
+            Some(AnswerValue::Text(t)) => p.answer { (t) },
+            Some(AnswerValue::Ranking(items)) => ol { @for item in items { li { (item) } } },
+            Some(AnswerValue::Choice(c)) => p { (c) },
+            Some(AnswerValue::Choices(c)) => ul { @for item in c { li { (item) } } },
+            Some(AnswerValue::Number(n)) => {
+                p.number { strong { (format_number(*n)) } " " @if let QuestionKind::Number { unit } = &q.kind { (unit) } }
+                @if let Some(AnswerValue::Number(r)) = reference.map(|a| &a.value) {
+                    @if *r != 0.0 && r != n { p.muted { (format!("{:.1}", n / r)) "× the leader's figure" } }
+                }
+            }
+            Some(AnswerValue::Scale(v)) => {
+                p { strong { (v) } @if let QuestionKind::Scale { min, max, .. } = &q.kind { span.muted { " on " (min) "–" (max) } } }
+            }
+        }
+    }
+}
+
+async fn session(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    Path((workspace_id, round_id)): Path<(i64, i64)>,
+) -> Result<Markup, PageError> {
+    let ws = state.app.workspace(&signed.actor, workspace_id).await?;
+    let s = state
+        .app
+        .session(&signed.actor, workspace_id, round_id)
+        .await?;
+    let base = round_url(workspace_id, round_id);
+    let leader_id = s.view.round.created_by;
+    let mut voices: Vec<&ParticipantRecord> = s.voices().collect();
+    voices.sort_by_key(|p| Some(p.user_id) != leader_id);
+    let leader = voices
+        .first()
+        .copied()
+        .filter(|p| Some(p.user_id) == leader_id);
+    let editable = s.view.can_manage && s.view.round.state == RoundState::Revealed;
+    Ok(page(
+        &format!("Listening session: {}", s.view.round.title),
+        Some(&signed.actor),
+        signed.flash.as_deref(),
+        html! {
+            (workspace_nav(&ws, "rounds"))
+            div.actions { h2 { "Listening session · " (s.view.round.title) } (state_badge(s.view.round.state)) a href={ (base) "/summary" } { "Summary" } }
+            p.muted { "Read each answer as its author meant it. You can take notes, flag the question and ask a clarifying question — answers themselves cannot be edited or commented." }
+            @for (i, q) in s.view.vision.questions.iter().enumerate() {
+                section.card.question id={ "q-" (q.key) } {
+                    h2 { (i + 1) ". " (q.prompt) }
+                    div.side-by-side {
+                        @for p in &voices {
+                            div.voice {
+                                p { strong { (p.name) } @if Some(p.user_id) == leader_id { " " span.badge { "leader" } } }
+                                (answer_view(q, s.answer(p.user_id, &q.key), leader.and_then(|l| s.answer(l.user_id, &q.key)).filter(|_| Some(p.user_id) != leader_id)))
+                            }
+                        }
+                    }
+                    @if let (QuestionKind::Ranking { .. }, Some(l)) = (&q.kind, leader) {
+                        @for p in voices.iter().filter(|p| Some(p.user_id) != leader_id) {
+                            @if let (Some(AnswerValue::Ranking(a)), Some(AnswerValue::Ranking(b))) = (s.answer(l.user_id, &q.key).map(|a| &a.value), s.answer(p.user_id, &q.key).map(|a| &a.value)) {
+                                (ranking_svg(&l.name, a, &p.name, b))
+                            }
+                        }
+                    }
+                    @for p in voices.iter().filter(|p| Some(p.user_id) != leader_id) {
+                        (listening_notes(&s, q, p, &base, editable, signed.actor.id()))
+                    }
+                }
+            }
+        },
+    ))
+}
+
+fn listening_notes(
+    s: &SessionView,
+    q: &Question,
+    p: &ParticipantRecord,
+    base: &str,
+    editable: bool,
+    viewer: i64,
+) -> Markup {
+    let note = s.note(&q.key, p.user_id);
+    let clarifications: Vec<_> = s
+        .clarifications
+        .iter()
+        .filter(|c| c.question_key == q.key && c.participant_id == p.user_id)
+        .collect();
+    html! {
+        div.notes {
+            p.muted { "With " (p.name) ": "
+                @if let Some(flag) = note.and_then(|n| n.flag) { span class={ "badge " (flag_class(flag)) } { (flag.label()) } } @else { "not flagged yet" } }
+            @if editable {
+                form.stack method="post" action={ (base) "/notes/" (q.key) "/" (p.user_id) } {
+                    input type="hidden" name="version" value=(note.map(|n| n.version).unwrap_or(0));
+                    fieldset.inline {
+                        legend { "Flag" }
+                        @for flag in Flag::ALL {
+                            label.inline { input type="radio" name="flag" value=(flag.as_str()) checked[note.and_then(|n| n.flag) == Some(flag)]; (flag.label()) }
+                        }
+                    }
+                    label { "Your notes" textarea name="note" rows="2" { @if let Some(n) = note { (n.body) } } }
+                    div { button.secondary.small type="submit" { "Save note" } }
+                }
+            } @else if let Some(n) = note.filter(|n| !n.body.is_empty()) {
+                p { em { "Notes: " } (n.body) }
+            }
+            @for c in &clarifications {
+                div.clarification {
+                    p { strong { "Question to " (p.name) ": " } (c.question) }
+                    @if let Some(a) = &c.answer { p { strong { (p.name) ": " } (a) } }
+                    @else if viewer == p.user_id && s.view.round.state == RoundState::Revealed {
+                        form.stack method="post" action={ (base) "/clarifications/" (c.id) "/answer" } {
+                            label { "Your answer" textarea name="answer" rows="2" {} }
+                            div { button.small type="submit" { "Answer" } }
+                        }
+                    } @else { p.muted { "Not answered yet." } }
+                }
+            }
+            @if editable {
+                form.inline method="post" action={ (base) "/clarifications" } {
+                    input type="hidden" name="key" value=(q.key);
+                    input type="hidden" name="participant" value=(p.user_id);
+                    input type="text" name="question" placeholder={ "Ask " (p.name) " a clarifying question" } aria-label="Clarifying question";
+                    button.secondary.small type="submit" { "Ask" }
+                }
+            }
+        }
+    }
+}
+
+fn flag_class(flag: Flag) -> &'static str {
+    match flag {
+        Flag::Aligned => "ok",
+        Flag::Partly => "warn",
+        Flag::Misaligned => "bad",
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NoteForm {
+    #[serde(default)]
+    version: i64,
+    #[serde(default)]
+    flag: Option<String>,
+    #[serde(default)]
+    note: String,
+}
+
+async fn note(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    Path((workspace_id, round_id, key, participant_id)): Path<(i64, i64, String, i64)>,
+    PageForm(form): PageForm<NoteForm>,
+) -> Result<Response, PageError> {
+    let flag = form
+        .flag
+        .as_deref()
+        .filter(|f| !f.is_empty())
+        .map(str::parse::<Flag>)
+        .transpose()
+        .map_err(AppError::from)?;
+    let expected = (form.version > 0).then_some(form.version);
+    let target = format!("{}/session#q-{key}", round_url(workspace_id, round_id));
+    match state
+        .app
+        .save_note(
+            &signed.actor,
+            workspace_id,
+            round_id,
+            &NoteWrite {
+                question_key: &key,
+                participant_id,
+                body: &form.note,
+                flag,
+                expected_version: expected,
+            },
+        )
+        .await
+    {
+        Ok(_) => Ok(redirect_with_flash(&target, "Note saved.")),
+        Err(AppError::Stale(stale)) => Ok(redirect_with_flash(
+            &target,
+            &format!(
+                "Someone else changed this note meanwhile; it now reads: “{}”. Your text was not saved: {}",
+                stale.text, form.note
+            ),
+        )),
+        Err(other) => Err(other.into()),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AskForm {
+    key: String,
+    participant: i64,
+    question: String,
+}
+
+async fn ask(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    Path((workspace_id, round_id)): Path<(i64, i64)>,
+    PageForm(form): PageForm<AskForm>,
+) -> Result<Response, PageError> {
+    state
+        .app
+        .ask_clarification(
+            &signed.actor,
+            workspace_id,
+            round_id,
+            &form.key,
+            form.participant,
+            &form.question,
+        )
+        .await?;
+    Ok(redirect_with_flash(
+        &format!(
+            "{}/session#q-{}",
+            round_url(workspace_id, round_id),
+            form.key
+        ),
+        "Question asked.",
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ClarifyForm {
+    answer: String,
+}
+
+async fn clarify(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    Path((workspace_id, round_id, clarification_id)): Path<(i64, i64, i64)>,
+    PageForm(form): PageForm<ClarifyForm>,
+) -> Result<Response, PageError> {
+    state
+        .app
+        .answer_clarification(
+            &signed.actor,
+            workspace_id,
+            round_id,
+            clarification_id,
+            &form.answer,
+        )
+        .await?;
+    Ok(redirect_with_flash(
+        &format!("{}/session", round_url(workspace_id, round_id)),
+        "Answer sent.",
+    ))
+}
+
+async fn summary(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    Path((workspace_id, round_id)): Path<(i64, i64)>,
+) -> Result<Markup, PageError> {
+    let ws = state.app.workspace(&signed.actor, workspace_id).await?;
+    let s = state
+        .app
+        .session(&signed.actor, workspace_id, round_id)
+        .await?;
+    let leader_id = s.view.round.created_by;
+    let others: Vec<&ParticipantRecord> = s
+        .voices()
+        .filter(|p| Some(p.user_id) != leader_id)
+        .collect();
+    let count = |flag: Flag| s.notes.iter().filter(|n| n.flag == Some(flag)).count();
+    Ok(page(
+        &format!("Summary: {}", s.view.round.title),
+        Some(&signed.actor),
+        signed.flash.as_deref(),
+        html! {
+            (workspace_nav(&ws, "rounds"))
+            div.actions { h2 { "Summary · " (s.view.round.title) } a href={ (round_url(workspace_id, round_id)) "/session" } { "Listening session" } }
+            p { span.badge.ok { (count(Flag::Aligned)) " aligned" } " " span.badge.warn { (count(Flag::Partly)) " partly" } " " span.badge.bad { (count(Flag::Misaligned)) " misaligned" } }
+            @if others.is_empty() {
+                div.empty { "Nobody besides the leader answered this round." }
+            } @else {
+                table #summary {
+                    thead { tr { th { "Question" } @for p in &others { th { (p.name) } } } }
+                    tbody {
+                        @for q in &s.view.vision.questions {
+                            tr {
+                                td { a href={ (round_url(workspace_id, round_id)) "/session#q-" (q.key) } { (q.prompt) } }
+                                @for p in &others {
+                                    td { @match s.note(&q.key, p.user_id).and_then(|n| n.flag) {
+                                        Some(flag) => span class={ "badge " (flag_class(flag)) } { (flag.label()) },
+                                        None => span.muted { "—" },
+                                    } }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        },
+    ))
+}

@@ -1,0 +1,556 @@
+//! The vision, rounds and the listening session through the real server:
+//! versions, validation, concurrent edits, notes and clarifications.
+
+mod common;
+
+use common::{Db, TestApp};
+use reqwest::Client;
+use serde_json::{Value, json};
+
+async fn get(client: &Client, url: String) -> Value {
+    client.get(url).send().await.unwrap().json().await.unwrap()
+}
+
+async fn vision_versions_freeze_and_compare(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let (owner, w) = app.sign_up("Olga", "olga@acme.test").await;
+    let (tech, tech_id) = app
+        .join(&owner, w, "tech_lead", "Tim", "tim@acme.test")
+        .await;
+    let vision_url = app.url(&format!("/api/v1/workspaces/{w}/vision"));
+    let v1: Value = get(&owner, vision_url.clone()).await;
+    assert_eq!(v1["number"], 1);
+    assert_eq!(
+        v1["questions"].as_array().unwrap().len(),
+        7,
+        "the built-in template"
+    );
+
+    // Editing an unused version changes it in place; a stale editor is refused.
+    let added = owner
+        .post(app.url(&format!("/api/v1/workspaces/{w}/vision/questions")))
+        .header("if-match", format!("\"{}\"", v1["version"]))
+        .json(&json!({"prompt": "How many paying clinics in 3 years?", "help": "A number.", "kind": {"type": "number", "unit": "clinics"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(added.status(), 201);
+    let stale = owner
+        .post(app.url(&format!("/api/v1/workspaces/{w}/vision/questions")))
+        .header("if-match", format!("\"{}\"", v1["version"]))
+        .json(&json!({"prompt": "Another question?", "kind": {"type": "text"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stale.status(), 409);
+    let no_version = owner
+        .post(app.url(&format!("/api/v1/workspaces/{w}/vision/questions")))
+        .json(&json!({"prompt": "Another question?", "kind": {"type": "text"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(no_version.status(), 428);
+    let bad_kind = owner
+        .post(app.url(&format!("/api/v1/workspaces/{w}/vision/questions")))
+        .header("if-match", "\"2\"")
+        .json(&json!({"prompt": "Rank?", "kind": {"type": "ranking", "options": ["only one"]}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        bad_kind.status(),
+        201,
+        "options are checked through the form parser, the API takes the kind as sent"
+    );
+    let tech_edit = tech
+        .post(app.url(&format!("/api/v1/workspaces/{w}/vision/questions")))
+        .header("if-match", "\"3\"")
+        .json(&json!({"prompt": "Sneaky?", "kind": {"type": "text"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        tech_edit.status(),
+        403,
+        "technical leads read the vision, leaders write it"
+    );
+
+    // A round freezes the version; the next edit makes version 2.
+    let round = owner
+        .post(app.url(&format!("/api/v1/workspaces/{w}/rounds")))
+        .json(&json!({"title": "Q1", "participants": [tech_id]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(round.status(), 201);
+    let current: Value = get(&owner, vision_url.clone()).await;
+    assert_eq!(current["frozen"], true);
+    let first_key = current["questions"][0]["key"].as_str().unwrap().to_owned();
+    let changed = owner
+        .put(app.url(&format!(
+            "/api/v1/workspaces/{w}/vision/questions/{first_key}"
+        )))
+        .header("if-match", format!("\"{}\"", current["version"]))
+        .json(&json!({"prompt": "Who exactly is our ideal customer?", "kind": {"type": "text"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(changed.status(), 200);
+    let v2: Value = changed.json().await.unwrap();
+    assert_eq!(v2["number"], 2);
+    let frozen: Value = get(
+        &owner,
+        app.url(&format!("/api/v1/workspaces/{w}/vision/versions/1")),
+    )
+    .await;
+    assert_eq!(
+        frozen["questions"][0]["prompt"], "Who is our ideal customer?",
+        "the used version never changes"
+    );
+    let diff: Value = get(
+        &owner,
+        app.url(&format!(
+            "/api/v1/workspaces/{w}/vision/compare?from=1&to=2"
+        )),
+    )
+    .await;
+    assert_eq!(diff["changed"].as_array().unwrap().len(), 1);
+    let page = owner
+        .get(app.url(&format!("/w/{w}/vision/compare?from=1&to=2")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Who exactly is our ideal customer?") && page.contains("Changed"));
+    app.stop().await;
+}
+
+async fn every_kind_rejects_malformed_answers(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let (owner, w) = app.sign_up("Olga", "olga@acme.test").await;
+    let vision: Value = get(&owner, app.url(&format!("/api/v1/workspaces/{w}/vision"))).await;
+    let mut version = vision["version"].as_i64().unwrap();
+    for kind in [
+        json!({"type": "single_choice", "options": ["Build", "Buy"]}),
+        json!({"type": "multiple_choice", "options": ["EU", "US", "Asia"]}),
+        json!({"type": "number", "unit": "clinics"}),
+        json!({"type": "scale", "min": 1, "max": 5, "min_label": "no", "max_label": "fully"}),
+    ] {
+        let r = owner
+            .post(app.url(&format!("/api/v1/workspaces/{w}/vision/questions")))
+            .header("if-match", format!("\"{version}\""))
+            .json(&json!({"prompt": format!("A {} question?", kind["type"]), "kind": kind}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201);
+        version = r.json::<Value>().await.unwrap()["version"]
+            .as_i64()
+            .unwrap();
+    }
+    let round: Value = owner
+        .post(app.url(&format!("/api/v1/workspaces/{w}/rounds")))
+        .json(&json!({"title": "Kinds"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let r = round["id"].as_i64().unwrap();
+    owner
+        .post(app.url(&format!("/api/v1/workspaces/{w}/rounds/{r}/send")))
+        .send()
+        .await
+        .unwrap();
+    let questions = round["questions"].as_array().unwrap();
+    let key_of = |t: &str| {
+        questions.iter().find(|q| q["kind"]["type"] == t).unwrap()["key"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let cases = [
+        (
+            "text",
+            json!({"type": "text", "value": "   "}),
+            "is required",
+        ),
+        (
+            "text",
+            json!({"type": "number", "value": 3}),
+            "takes a free text answer",
+        ),
+        (
+            "ranking",
+            json!({"type": "ranking", "value": ["Growth"]}),
+            "exactly once",
+        ),
+        (
+            "single_choice",
+            json!({"type": "choice", "value": "Rent"}),
+            "one of the options",
+        ),
+        (
+            "multiple_choice",
+            json!({"type": "choices", "value": []}),
+            "at least one",
+        ),
+        (
+            "multiple_choice",
+            json!({"type": "choices", "value": ["EU", "Mars"]}),
+            "only among the options",
+        ),
+        ("scale", json!({"type": "scale", "value": 9}), "from 1 to 5"),
+    ];
+    for (kind, answer, message) in cases {
+        let response = owner
+            .put(app.url(&format!(
+                "/api/v1/workspaces/{w}/rounds/{r}/answers/{}",
+                key_of(kind)
+            )))
+            .json(&json!({"answer": answer}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 422, "{kind}: {answer}");
+        let body: Value = response.json().await.unwrap();
+        assert!(
+            body["error"]["message"].as_str().unwrap().contains(message),
+            "{kind}: {body}"
+        );
+    }
+    let not_a_number = owner
+        .put(app.url(&format!(
+            "/api/v1/workspaces/{w}/rounds/{r}/answers/{}",
+            key_of("number")
+        )))
+        .json(&json!({"answer": {"type": "number", "value": "many"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(not_a_number.status(), 422);
+    // Through the page, a bad number is shown next to its question and nothing is saved.
+    let page = owner
+        .post(app.url(&format!("/w/{w}/rounds/{r}/answer")))
+        .form(&[
+            (
+                format!("a_{}", key_of("number")),
+                "about a thousand".to_owned(),
+            ),
+            ("action".into(), "save".into()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 422);
+    assert!(page.text().await.unwrap().contains("Enter a number"));
+    let mine: Value = get(
+        &owner,
+        app.url(&format!("/api/v1/workspaces/{w}/rounds/{r}")),
+    )
+    .await;
+    assert!(mine["my_answers"].as_array().unwrap().is_empty());
+    app.stop().await;
+}
+
+async fn concurrent_edits_never_overwrite_silently(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let (owner, w) = app.sign_up("Olga", "olga@acme.test").await;
+    let round: Value = owner
+        .post(app.url(&format!("/api/v1/workspaces/{w}/rounds")))
+        .json(&json!({"title": "Race"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let r = round["id"].as_i64().unwrap();
+    owner
+        .post(app.url(&format!("/api/v1/workspaces/{w}/rounds/{r}/send")))
+        .send()
+        .await
+        .unwrap();
+    let url = app.url(&format!(
+        "/api/v1/workspaces/{w}/rounds/{r}/answers/ideal-customer"
+    ));
+    let first = owner
+        .put(&url)
+        .json(&json!({"answer": {"type": "text", "value": "writer start"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(first.status(), 200);
+    assert_eq!(first.headers()["etag"], "\"1\"");
+
+    // 24 writers, each reads the version, writes, and retries on conflict up
+    // to 30 times; every write carries its own text.
+    let mut tasks = Vec::new();
+    for writer in 0..24 {
+        let client = owner.clone();
+        let url = url.clone();
+        let read_url = app.url(&format!("/api/v1/workspaces/{w}/rounds/{r}"));
+        tasks.push(tokio::spawn(async move {
+            let (mut wins, mut conflicts) = (Vec::new(), 0);
+            for attempt in 0..30 {
+                let view: Value = client
+                    .get(&read_url)
+                    .send()
+                    .await
+                    .unwrap()
+                    .json()
+                    .await
+                    .unwrap();
+                let version = view["my_answers"][0]["version"].as_i64().unwrap();
+                let text = format!("writer {writer} attempt {attempt}");
+                let response = client
+                    .put(&url)
+                    .header("if-match", format!("\"{version}\""))
+                    .json(&json!({"answer": {"type": "text", "value": text}}))
+                    .send()
+                    .await
+                    .unwrap();
+                match response.status().as_u16() {
+                    200 => {
+                        let body: Value = response.json().await.unwrap();
+                        wins.push((body["version"].as_i64().unwrap(), text));
+                        break;
+                    }
+                    409 => {
+                        let body: Value = response.json().await.unwrap();
+                        assert!(
+                            body["error"]["current"]["version"].as_i64().unwrap() > version,
+                            "a loser learns the newer version"
+                        );
+                        assert!(
+                            body["error"]["current"]["text"].as_str().is_some(),
+                            "and the current text"
+                        );
+                        conflicts += 1;
+                    }
+                    other => panic!("writer {writer}: unexpected status {other}"),
+                }
+            }
+            (wins, conflicts)
+        }));
+    }
+    let mut wins = Vec::new();
+    let mut conflicts = 0;
+    for task in tasks {
+        let (w, c) = task.await.unwrap();
+        wins.extend(w);
+        conflicts += c;
+    }
+    let view: Value = get(
+        &owner,
+        app.url(&format!("/api/v1/workspaces/{w}/rounds/{r}")),
+    )
+    .await;
+    let final_version = view["my_answers"][0]["version"].as_i64().unwrap();
+    assert_eq!(
+        final_version,
+        1 + wins.len() as i64,
+        "final version = 1 + successful writes"
+    );
+    let mut versions: Vec<i64> = wins.iter().map(|(v, _)| *v).collect();
+    versions.sort_unstable();
+    versions.dedup();
+    assert_eq!(
+        versions.len(),
+        wins.len(),
+        "no two writes got the same version"
+    );
+    let last = wins.iter().max_by_key(|(v, _)| *v).unwrap();
+    assert_eq!(
+        view["my_answers"][0]["answer"]["value"], last.1,
+        "the stored text is the newest successful write"
+    );
+    assert!(conflicts > 0, "the writers really raced");
+    app.stop().await;
+}
+
+async fn the_listening_session_takes_notes_flags_and_clarifications(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let (owner, w) = app.sign_up("Olga", "olga@acme.test").await;
+    let (tech, tech_id) = app
+        .join(&owner, w, "tech_lead", "Tim", "tim@acme.test")
+        .await;
+    let (leader2, _) = app
+        .join(&owner, w, "leader", "Lars", "lars@acme.test")
+        .await;
+    let round: Value = owner
+        .post(app.url(&format!("/api/v1/workspaces/{w}/rounds")))
+        .json(&json!({"title": "Listen", "participants": [tech_id]}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let r = round["id"].as_i64().unwrap();
+    let api = app.url(&format!("/api/v1/workspaces/{w}/rounds/{r}"));
+    owner.post(format!("{api}/send")).send().await.unwrap();
+    for q in round["questions"].as_array().unwrap() {
+        let k = q["key"].as_str().unwrap();
+        let answer = match q["kind"]["type"].as_str().unwrap() {
+            "ranking" => json!({"type": "ranking", "value": q["kind"]["options"]}),
+            _ => json!({"type": "text", "value": "Our answer."}),
+        };
+        for c in [&owner, &tech] {
+            assert_eq!(
+                c.put(format!("{api}/answers/{k}"))
+                    .json(&json!({"answer": answer}))
+                    .send()
+                    .await
+                    .unwrap()
+                    .status(),
+                200
+            );
+        }
+    }
+    for c in [&owner, &tech] {
+        assert_eq!(
+            c.post(format!("{api}/submit"))
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            204
+        );
+    }
+    assert_eq!(
+        owner
+            .post(format!("{api}/reveal"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        204,
+        "everyone submitted: no confirmation needed"
+    );
+
+    let note_url = format!("{api}/notes/horizon-3/{tech_id}");
+    let first = owner
+        .put(&note_url)
+        .json(&json!({"note": "300 vs 1,000 clinics", "flag": "misaligned"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(first.status(), 200);
+    let stale = leader2
+        .put(&note_url)
+        .header("if-match", "\"0\"")
+        .json(&json!({"note": "mine", "flag": "aligned"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stale.status(), 409);
+    let stale: Value = stale.json().await.unwrap();
+    assert_eq!(
+        stale["error"]["current"]["text"], "300 vs 1,000 clinics",
+        "the second leader sees the first leader's note"
+    );
+    let tech_note = tech
+        .put(&note_url)
+        .json(&json!({"note": "I disagree", "flag": "aligned"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(tech_note.status(), 403, "participants cannot note or flag");
+
+    let asked: Value = owner.post(format!("{api}/clarifications")).json(&json!({"question_key": "horizon-3", "participant_id": tech_id, "question": "Where does 300 come from?"})).send().await.unwrap().json().await.unwrap();
+    let id = asked["id"].as_i64().unwrap();
+    assert_eq!(
+        owner
+            .post(format!("{api}/clarifications/{id}/answer"))
+            .json(&json!({"answer": "I answer for Tim"}))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404,
+        "only the person asked answers"
+    );
+    assert_eq!(
+        tech.post(format!("{api}/clarifications/{id}/answer"))
+            .json(&json!({"answer": "Product readiness."}))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        204
+    );
+
+    let summary = owner
+        .get(app.url(&format!("/w/{w}/rounds/{r}/summary")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(summary.contains("Misaligned") && summary.contains("1 misaligned"));
+    let session = tech
+        .get(app.url(&format!("/w/{w}/rounds/{r}/session")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(session.contains("Product readiness.") && session.contains("300 vs 1,000 clinics"));
+    assert!(
+        !session.contains("name=\"note\""),
+        "the technical lead gets no note form"
+    );
+    let owner_session = owner
+        .get(app.url(&format!("/w/{w}/rounds/{r}/session")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(owner_session.contains("name=\"note\""));
+    assert!(
+        !owner_session.contains("/answers/") && !owner_session.contains("name=\"a_"),
+        "no way to edit anyone's answer in the session"
+    );
+    assert!(
+        owner_session.contains("<svg class=\"ranking\""),
+        "rankings are drawn side by side"
+    );
+
+    assert_eq!(
+        owner
+            .post(format!("{api}/close"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        204
+    );
+    assert_eq!(
+        owner
+            .put(&note_url)
+            .header("if-match", "\"1\"")
+            .json(&json!({"note": "late"}))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        409,
+        "a closed round is read-only"
+    );
+    app.stop().await;
+}
+
+on_both_databases!(
+    vision_versions_freeze_and_compare,
+    every_kind_rejects_malformed_answers,
+    concurrent_edits_never_overwrite_silently,
+    the_listening_session_takes_notes_flags_and_clarifications,
+);

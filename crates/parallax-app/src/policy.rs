@@ -20,6 +20,8 @@ pub enum Permission {
     ManageMembers,
     /// Read the audit log.
     ViewAuditLog,
+    /// Change workspace settings (e.g. switch the analysis off).
+    ManageWorkspace,
     /// Read the vision's questions and pillars.
     ViewVision,
     /// Change the vision.
@@ -33,7 +35,9 @@ pub enum Permission {
 pub fn role_allows(role: Role, permission: Permission) -> bool {
     match permission {
         Permission::ViewWorkspace => true,
-        Permission::ManageMembers | Permission::ViewAuditLog => role == Role::Owner,
+        Permission::ManageMembers | Permission::ViewAuditLog | Permission::ManageWorkspace => {
+            role == Role::Owner
+        }
         Permission::ViewVision => role != Role::Advisor,
         Permission::EditVision | Permission::ManageRounds => {
             matches!(role, Role::Owner | Role::Leader)

@@ -12,6 +12,7 @@ use parallax_store::{
     StoreError, VisionRecord,
 };
 
+use crate::analysis::AnalysisView;
 use crate::policy::{self, Permission};
 use crate::secrets::new_token;
 use crate::{Actor, App, AppError, Result, Stale};
@@ -85,6 +86,8 @@ pub struct SessionView {
     pub notes: Vec<NoteRecord>,
     /// Clarifying questions and their answers.
     pub clarifications: Vec<ClarificationRecord>,
+    /// The analysis, once it ran.
+    pub analysis: AnalysisView,
 }
 
 impl SessionView {
@@ -522,6 +525,7 @@ impl App {
             .reveal_round(round_id, confirm)
             .await
             .map_err(|e| state_conflict(e, "the round changed in the meantime; reload"))?;
+        self.queue_analysis(workspace_id, round_id).await?;
         self.store()
             .audit(
                 Some(workspace_id),
@@ -660,6 +664,7 @@ impl App {
             })
             .collect();
         Ok(SessionView {
+            analysis: self.analysis_view(workspace_id, round_id).await?,
             answers,
             notes: self.store().notes(round_id).await?,
             clarifications: self.store().clarifications(round_id).await?,

@@ -16,6 +16,8 @@ pub struct WorkspaceView {
     pub workspace: WorkspaceRecord,
     /// The viewer's role.
     pub role: Role,
+    /// Whether the analysis engine runs on this workspace's rounds.
+    pub analysis_enabled: bool,
 }
 
 /// What an invitation link shows before it is accepted.
@@ -66,7 +68,43 @@ impl App {
         Ok(WorkspaceView {
             workspace: self.store().workspace(workspace_id).await?,
             role,
+            analysis_enabled: self.store().analysis_enabled(workspace_id).await?,
         })
+    }
+
+    /// Switches the analysis engine on or off for a workspace (owners). When
+    /// switched on, revealed rounds without an analysis are queued.
+    pub async fn set_analysis_enabled(
+        &self,
+        actor: &Actor,
+        workspace_id: i64,
+        enabled: bool,
+    ) -> Result<()> {
+        self.authorize(actor, workspace_id, Permission::ManageWorkspace)
+            .await?;
+        self.store()
+            .set_analysis_enabled(workspace_id, enabled)
+            .await?;
+        if enabled {
+            for round in self.store().rounds(workspace_id).await? {
+                if round.state.is_revealed() && self.store().analysis(round.id).await?.is_none() {
+                    self.queue_analysis(workspace_id, round.id).await?;
+                }
+            }
+        }
+        self.store()
+            .audit(
+                Some(workspace_id),
+                Some(actor.id()),
+                "workspace.analysis",
+                if enabled {
+                    "analysis switched on"
+                } else {
+                    "analysis switched off"
+                },
+            )
+            .await?;
+        Ok(())
     }
 
     /// The members of a workspace, for a member.

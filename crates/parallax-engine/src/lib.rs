@@ -2,6 +2,36 @@
 //!
 //! This crate holds no model weights and no IO; the neural embedder lives in
 //! `parallax-minilm` and plugs in through [`Embedder`].
+//!
+//! * [`claims`] splits answers into claims; [`text`] compares free-text
+//!   answers (score, shared and one-sided claims, contradictions), with
+//!   numbers handled by [`quantities`];
+//! * [`kinds`] scores the other question kinds; [`index`] aggregates scores
+//!   into a round's alignment index; [`heatmap`] draws them;
+//! * [`patterns`] groups one-sided claims into recurring themes;
+//! * [`lexical`] is the fallback when no model is installed;
+//! * [`eval`] measures quality on the labelled set in `data/labelled.json`.
+
+pub mod claims;
+pub mod eval;
+pub mod heatmap;
+pub mod index;
+pub mod kinds;
+pub mod lexical;
+pub mod patterns;
+pub mod quantities;
+pub mod text;
+
+pub use claims::{Claim, split_claims};
+pub use heatmap::heatmap_svg;
+pub use index::{AlignmentIndex, alignment_index};
+pub use kinds::{KindComparison, KindDetails};
+pub use patterns::{ClaimSource, Pattern, SourcedClaim, find_patterns};
+pub use quantities::{Contradiction, Quantity, QuantityKind, extract_quantities};
+pub use text::{
+    Calibration, SharedClaim, SimilaritySource, TextComparison, VectorError, compare_text,
+    compare_text_calibrated, compare_text_lexical, compare_text_with, texts_to_embed,
+};
 
 /// Which method produced a similarity or score.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -11,6 +41,25 @@ pub enum Method {
     Minilm,
     /// The lexical fallback used when no model is installed.
     Lexical,
+}
+
+/// Input that cannot be compared.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum InputError {
+    /// A number is NaN or infinite.
+    #[error("not a finite number")]
+    NotFinite,
+    /// A scale whose minimum is not below its maximum, or a value outside it.
+    #[error("value outside the scale {min}–{max}")]
+    OutOfScale {
+        /// Scale minimum.
+        min: f64,
+        /// Scale maximum.
+        max: f64,
+    },
+    /// Weights that do not fit the questions.
+    #[error("{0}")]
+    Weights(String),
 }
 
 /// Failure to embed texts.

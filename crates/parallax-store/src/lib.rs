@@ -8,6 +8,7 @@
 //! here and in the per-backend migration folders.
 
 mod accounts;
+mod analysis;
 mod audit;
 mod migrate;
 mod rounds;
@@ -20,6 +21,7 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
 
 pub use accounts::{ApiTokenRecord, NewUser, UserRecord};
+pub use analysis::AnalysisRecord;
 pub use audit::AuditRecord;
 pub use rounds::{
     AnswerRecord, ClarificationRecord, NoteRecord, NoteWrite, ParticipantRecord, RoundRecord,

@@ -26,6 +26,7 @@ macro_rules! migration {
 const MIGRATIONS: &[Migration] = &[
     migration!(1, "0001_foundation"),
     migration!(2, "0002_vision_rounds"),
+    migration!(3, "0003_analysis"),
 ];
 
 /// An arbitrary constant that names Parallax's migration lock on PostgreSQL.

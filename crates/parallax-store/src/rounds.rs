@@ -384,6 +384,16 @@ impl Store {
         round_from_row(&row)
     }
 
+    /// A round by id alone, for background jobs that hold no caller.
+    pub async fn round_by_id(&self, round_id: i64) -> Result<RoundRecord> {
+        let row = sqlx::query(&format!("SELECT {ROUND_COLUMNS} FROM rounds WHERE id = $1"))
+            .bind(round_id)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        round_from_row(&row)
+    }
+
     /// Moves a round from one of `from` to `to`; `Conflict` when it is in
     /// another state.
     pub async fn transition_round(

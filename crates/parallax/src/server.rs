@@ -51,6 +51,7 @@ pub struct Running {
     pub app: App,
     shutdown: oneshot::Sender<()>,
     handle: JoinHandle<std::io::Result<()>>,
+    worker: JoinHandle<()>,
 }
 
 impl Running {
@@ -63,6 +64,7 @@ impl Running {
     pub async fn stop(self) -> anyhow::Result<()> {
         let _ = self.shutdown.send(());
         self.handle.await??;
+        self.worker.abort();
         self.app.store().close().await;
         Ok(())
     }
@@ -88,6 +90,7 @@ pub async fn serve_app(app: App, settings: &Settings) -> anyhow::Result<Running>
         }),
         metrics: Arc::new(Metrics::default()),
     };
+    let worker = tokio::spawn(app.clone().run_analysis_worker());
     let (shutdown, on_shutdown) = oneshot::channel::<()>();
     let handle = tokio::spawn(parallax_web::serve(listener, state, async move {
         let _ = on_shutdown.await;
@@ -97,5 +100,46 @@ pub async fn serve_app(app: App, settings: &Settings) -> anyhow::Result<Running>
         app,
         shutdown,
         handle,
+        worker,
     })
+}
+
+/// Makes the text model available without delaying start-up: loads it when
+/// installed, else (if allowed) installs it in the background first. Until
+/// then, and if anything fails, the lexical fallback is used.
+pub fn load_model_in_background(app: &App, settings: &Settings) {
+    let app = app.clone();
+    let dir = settings.model_dir();
+    let auto_install = settings.model_auto_install;
+    tokio::spawn(async move {
+        use parallax_app::analysis::ModelState;
+        app.analyzer().set_state(ModelState::Loading);
+        let loaded = tokio::task::spawn_blocking(move || -> Result<parallax_minilm::MiniLm, String> {
+            if !parallax_minilm::is_installed(&dir) {
+                if !auto_install {
+                    return Err(format!("no model at {}; run `parallax model install`", dir.display()));
+                }
+                tracing::info!(dir = %dir.display(), "text model missing; installing it in the background");
+                parallax_minilm::install(None, &dir, &mut |line: &str| tracing::info!(progress = line, "model install"))
+                    .map_err(|e| e.to_string())?;
+            }
+            parallax_minilm::MiniLm::load(&dir).map_err(|e| e.to_string())
+        })
+        .await;
+        match loaded {
+            Ok(Ok(model)) => {
+                tracing::info!("text model loaded; analysis uses MiniLM");
+                if let Err(err) = app.set_embedder(std::sync::Arc::new(model)).await {
+                    tracing::warn!(error = %err, "could not requeue analyses");
+                }
+            }
+            Ok(Err(reason)) => {
+                tracing::warn!(%reason, "text model unavailable; analysis uses the lexical fallback");
+                app.analyzer().set_state(ModelState::Failed(reason));
+            }
+            Err(err) => app
+                .analyzer()
+                .set_state(ModelState::Failed(err.to_string())),
+        }
+    });
 }

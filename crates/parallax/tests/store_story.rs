@@ -21,7 +21,7 @@ async fn story(db: Db) {
     let store = Store::connect(&url).await.unwrap();
     assert_eq!(
         store.migrate().await.unwrap(),
-        vec!["0001_foundation", "0002_vision_rounds"]
+        vec!["0001_foundation", "0002_vision_rounds", "0003_analysis"]
     );
     assert!(
         store.migrate().await.unwrap().is_empty(),
@@ -272,6 +272,40 @@ async fn story(db: Db) {
             .await,
         Err(StoreError::Conflict)
     ));
+
+    // Embeddings are cached by text hash; an analysis is claimed once.
+    store
+        .put_embeddings("m", &[("h1".into(), vec![0.5, -0.25])])
+        .await
+        .unwrap();
+    store
+        .put_embeddings("m", &[("h1".into(), vec![9.0, 9.0])])
+        .await
+        .unwrap();
+    let cached = store
+        .embeddings("m", &["h1".into(), "h2".into()])
+        .await
+        .unwrap();
+    assert_eq!(cached.len(), 1);
+    assert_eq!(cached["h1"], vec![0.5, -0.25], "the first vector stays");
+    store.request_analysis(round.id).await.unwrap();
+    assert_eq!(store.claim_analysis().await.unwrap(), Some(round.id));
+    assert_eq!(store.claim_analysis().await.unwrap(), None, "claimed once");
+    store
+        .finish_analysis(round.id, "lexical", "{}")
+        .await
+        .unwrap();
+    assert_eq!(
+        store.analysis(round.id).await.unwrap().unwrap().status,
+        "done"
+    );
+    assert_eq!(
+        store.requeue_analyses_made_with("lexical").await.unwrap(),
+        1
+    );
+    assert!(store.analysis_enabled(acme.id).await.unwrap());
+    store.set_analysis_enabled(acme.id, false).await.unwrap();
+    assert!(!store.analysis_enabled(acme.id).await.unwrap());
     store.close().await;
 }
 

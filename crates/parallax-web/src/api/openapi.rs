@@ -75,6 +75,11 @@ const OPERATIONS: &[(&str, &str, &str)] = &[
         "The audit log (owners)",
     ),
     (
+        "patch",
+        "/api/v1/workspaces/{workspace_id}/settings",
+        "Switch the analysis on or off: {\"analysis_enabled\": bool} (owners)",
+    ),
+    (
         "get",
         "/api/v1/invites/{secret}",
         "What an invitation link admits to",

@@ -8,6 +8,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use parallax_app::AppError;
+use parallax_app::analysis::AnalysisView;
 use parallax_app::rounds::{NewRound, RoundView, SessionView, VisionEdit};
 use parallax_domain::round::Flag;
 use parallax_domain::vision::{AnswerValue, Pillar, QuestionKind};
@@ -513,6 +514,12 @@ async fn submit(
 
 fn session_json(s: &SessionView) -> Value {
     let mut body = round_json(&s.view);
+    body["analysis"] = match &s.analysis {
+        AnalysisView::Off => json!({ "status": "off" }),
+        AnalysisView::Pending => json!({ "status": "pending" }),
+        AnalysisView::Failed => json!({ "status": "failed" }),
+        AnalysisView::Done(analysis) => json!({ "status": "done", "result": analysis }),
+    };
     body["answers"] = json!(s.answers.iter().map(answer_json).collect::<Vec<_>>());
     body["notes"] = json!(s.notes.iter().map(|n| json!({
         "question_key": n.question_key, "participant_id": n.participant_id, "note": n.body, "flag": n.flag, "version": n.version

@@ -33,6 +33,10 @@ pub(super) fn routes() -> Routes {
             delete(revoke_invite),
         ),
         ("/api/v1/workspaces/{workspace_id}/audit", get(audit)),
+        (
+            "/api/v1/workspaces/{workspace_id}/settings",
+            patch(settings),
+        ),
         ("/api/v1/invites/{secret}", get(preview)),
         ("/api/v1/invites/{secret}/accept", post(accept)),
     ]
@@ -208,4 +212,23 @@ async fn accept(
 ) -> Result<Json<Value>, ApiError> {
     let workspace_id = state.app.accept_invite(&actor, &secret).await?;
     Ok(Json(json!({ "workspace_id": workspace_id })))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SettingsBody {
+    analysis_enabled: bool,
+}
+
+async fn settings(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(workspace_id): Path<i64>,
+    ApiJson(body): ApiJson<SettingsBody>,
+) -> Result<StatusCode, ApiError> {
+    state
+        .app
+        .set_analysis_enabled(&actor, workspace_id, body.analysis_enabled)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }

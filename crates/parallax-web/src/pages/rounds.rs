@@ -8,11 +8,13 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use maud::{Markup, PreEscaped, html};
+use parallax_app::analysis::{AnalysisView, Cell, RoundAnalysis};
 use parallax_app::rounds::{NewRound, RoundView, SessionView};
 use parallax_app::{AppError, Stale};
 use parallax_domain::round::{Flag, RoundState};
 use parallax_domain::vision::{AnswerValue, Question, QuestionKind, format_number};
 use parallax_domain::workspace::Role;
+use parallax_engine::{KindComparison, KindDetails, Method};
 use parallax_store::{AnswerRecord, NoteWrite, ParticipantRecord};
 use serde::Deserialize;
 
@@ -715,6 +717,102 @@ fn escape(text: &str) -> String {
     out
 }
 
+/// Marks claims inside an answer: `marks` are (claim text, CSS class); the
+/// claims are substrings of the answer, so they are found in place.
+fn highlighted(text: &str, marks: &[(&str, &'static str)]) -> Markup {
+    let mut spans: Vec<(usize, usize, &'static str)> = Vec::new();
+    for (claim, class) in marks {
+        if claim.is_empty() {
+            continue;
+        }
+        let mut from = 0;
+        while let Some(i) = text[from..].find(claim) {
+            let (start, end) = (from + i, from + i + claim.len());
+            if !spans.iter().any(|(s, e, _)| start < *e && *s < end) {
+                spans.push((start, end, class));
+                break;
+            }
+            from = end;
+        }
+    }
+    spans.sort_unstable();
+    let mut pieces: Vec<(&str, Option<&'static str>)> = Vec::new();
+    let mut at = 0;
+    for (start, end, class) in spans {
+        pieces.push((&text[at..start], None));
+        pieces.push((&text[start..end], Some(class)));
+        at = end;
+    }
+    pieces.push((&text[at..], None));
+    html! {
+        p.answer {
+            @for (piece, class) in pieces {
+                @if let Some(class) = class { mark class=(class) { (piece) } } @else { (piece) }
+            }
+        }
+    }
+}
+
+fn method_note(analysis: &RoundAnalysis) -> Markup {
+    html! {
+        @match analysis.method {
+            Method::Minilm => p.muted { "Scores by the text model (all-MiniLM-L6-v2), computed on this server in " (analysis.elapsed_ms) " ms." },
+            Method::Lexical => div.alert role="note" { strong { "Scores by the lexical fallback" } " — the text model is not installed on this server, so answers are compared by shared words, not by meaning. Scores are recomputed once the model is installed." },
+        }
+    }
+}
+
+fn analysis_status(view: &AnalysisView) -> Markup {
+    html! {
+        @match view {
+            AnalysisView::Off => p.muted { "The analysis is switched off for this workspace." },
+            AnalysisView::Pending => p.muted.analysis-pending { "The analysis is running; reload in a moment to see scores." },
+            AnalysisView::Failed => div.alert { "The analysis could not be completed; the cause is in the server log." },
+            AnalysisView::Done(analysis) => (method_note(analysis)),
+        }
+    }
+}
+
+fn score_badge(score: f64, method: Method) -> Markup {
+    let class = if score >= 70.0 {
+        "badge ok"
+    } else if score >= 45.0 {
+        "badge warn"
+    } else {
+        "badge bad"
+    };
+    let method = match method {
+        Method::Minilm => "MiniLM",
+        Method::Lexical => "lexical",
+    };
+    html! { span class=(class) title={ "Alignment score, by " (method) } { (format!("{score:.0}")) " / 100 · " (method) } }
+}
+
+fn cell_view(cell: &Cell, method: Method, reference: &str, participant: &str) -> Markup {
+    html! {
+        div.analysis {
+            p { @if let Some(score) = cell.score { (score_badge(score, method)) " " } span.muted { (cell.explanation) } }
+            @if let Some(text) = &cell.text {
+                @if !text.contradictions.is_empty() {
+                    ul.contradictions {
+                        @for c in &text.contradictions { li { span.badge.bad { "contradiction" } " " (c.explanation) } }
+                    }
+                }
+                div.claims {
+                    @if !text.shared.is_empty() { p { mark.shared { "Both said" } " " (text.shared.iter().map(|s| s.b.as_str()).collect::<Vec<_>>().join(" · ")) } }
+                    @if !text.a_only.is_empty() { p { mark.only-a { "Only " (reference) } " " (text.a_only.join(" · ")) } }
+                    @if !text.b_only.is_empty() { p { mark.only-b { "Only " (participant) } " " (text.b_only.join(" · ")) } }
+                }
+            }
+            @if let Some(KindComparison { details: KindDetails::Ranking { largest_differences, .. }, .. }) = &cell.kind {
+                @if !largest_differences.is_empty() {
+                    p.muted { "Largest differences: " (largest_differences.iter().map(|d| format!("{} ({} vs {})", d.item, d.rank_a, d.rank_b)).collect::<Vec<_>>().join(", ")) }
+                }
+            }
+        }
+    }
+}
+
 fn answer_view(
     q: &Question,
     answer: Option<&AnswerRecord>,
@@ -767,6 +865,7 @@ async fn session(
             (workspace_nav(&ws, "rounds"))
             div.actions { h2 { "Listening session · " (s.view.round.title) } (state_badge(s.view.round.state)) a href={ (base) "/summary" } { "Summary" } }
             p.muted { "Read each answer as its author meant it. You can take notes, flag the question and ask a clarifying question — answers themselves cannot be edited or commented." }
+            (analysis_status(&s.analysis))
             @for (i, q) in s.view.vision.questions.iter().enumerate() {
                 section.card.question id={ "q-" (q.key) } {
                     h2 { (i + 1) ". " (q.prompt) }
@@ -774,7 +873,16 @@ async fn session(
                         @for p in &voices {
                             div.voice {
                                 p { strong { (p.name) } @if Some(p.user_id) == leader_id { " " span.badge { "leader" } } }
-                                (answer_view(q, s.answer(p.user_id, &q.key), leader.and_then(|l| s.answer(l.user_id, &q.key)).filter(|_| Some(p.user_id) != leader_id)))
+                                @let marks = claim_marks(&s, &q.key, p.user_id, leader_id);
+                                @match (s.answer(p.user_id, &q.key).map(|a| &a.value), marks.is_empty()) {
+                                    (Some(AnswerValue::Text(text)), false) => (highlighted(text, &marks)),
+                                    _ => (answer_view(q, s.answer(p.user_id, &q.key), leader.and_then(|l| s.answer(l.user_id, &q.key)).filter(|_| Some(p.user_id) != leader_id))),
+                                }
+                                @if let (AnalysisView::Done(analysis), false) = (&s.analysis, Some(p.user_id) == leader_id) {
+                                    @if let Some(cell) = analysis.cell(&q.key, p.user_id) {
+                                        (cell_view(cell, analysis.method, &analysis.reference.name, &p.name))
+                                    }
+                                }
                             }
                         }
                     }
@@ -792,6 +900,41 @@ async fn session(
             }
         },
     ))
+}
+
+/// The claims to highlight in one person's answer: for a participant, what
+/// they share with the leader and what only they said; for the leader, what
+/// any participant shares and what nobody else said.
+fn claim_marks<'a>(
+    s: &'a SessionView,
+    key: &str,
+    user_id: i64,
+    leader_id: Option<i64>,
+) -> Vec<(&'a str, &'static str)> {
+    let AnalysisView::Done(analysis) = &s.analysis else {
+        return Vec::new();
+    };
+    let Some(question) = analysis.questions.iter().find(|q| q.key == key) else {
+        return Vec::new();
+    };
+    let mut marks = Vec::new();
+    if Some(user_id) == leader_id {
+        for text in question.cells.iter().filter_map(|c| c.text.as_ref()) {
+            marks.extend(text.shared.iter().map(|c| (c.a.as_str(), "shared")));
+        }
+        for text in question.cells.iter().filter_map(|c| c.text.as_ref()) {
+            marks.extend(text.a_only.iter().map(|c| (c.as_str(), "only-a")));
+        }
+    } else if let Some(text) = question
+        .cells
+        .iter()
+        .find(|c| c.participant_id == user_id)
+        .and_then(|c| c.text.as_ref())
+    {
+        marks.extend(text.shared.iter().map(|c| (c.b.as_str(), "shared")));
+        marks.extend(text.b_only.iter().map(|c| (c.as_str(), "only-b")));
+    }
+    marks
 }
 
 fn listening_notes(
@@ -1000,6 +1143,29 @@ async fn summary(
             (workspace_nav(&ws, "rounds"))
             div.actions { h2 { "Summary · " (s.view.round.title) } a href={ (round_url(workspace_id, round_id)) "/session" } { "Listening session" } }
             p { span.badge.ok { (count(Flag::Aligned)) " aligned" } " " span.badge.warn { (count(Flag::Partly)) " partly" } " " span.badge.bad { (count(Flag::Misaligned)) " misaligned" } }
+            (analysis_status(&s.analysis))
+            @if let AnalysisView::Done(analysis) = &s.analysis {
+                section.card #alignment-index {
+                    h2 { "Alignment index" }
+                    p.index { @if let Some(overall) = analysis.index.overall { (score_badge(overall, analysis.method)) } @else { "—" } " overall, each participant compared with " (analysis.reference.name) }
+                    ul { @for (p, score) in analysis.participants.iter().zip(&analysis.index.per_participant) {
+                        li { (p.name) ": " @if let Some(score) = score { (format!("{score:.0}")) } @else { "—" } }
+                    } }
+                    div.heatmap { (PreEscaped(analysis.heatmap_svg.clone())) }
+                }
+                section.card #patterns {
+                    h2 { "Patterns" }
+                    @if analysis.patterns.is_empty() {
+                        p.empty { "No recurring themes among the one-sided claims yet." }
+                    }
+                    @for pattern in &analysis.patterns {
+                        details {
+                            summary { strong { (pattern.label) } " · " (pattern.claims.len()) " claims, " (pattern.participants.len()) " people, " (pattern.rounds.len()) " round" @if pattern.rounds.len() != 1 { "s" } }
+                            ul { @for c in &pattern.claims { li { "“" (c.text) "” — " (c.source.participant) ", " em { (c.source.question) } " (" (c.source.round) ")" } } }
+                        }
+                    }
+                }
+            }
             @if others.is_empty() {
                 div.empty { "Nobody besides the leader answered this round." }
             } @else {

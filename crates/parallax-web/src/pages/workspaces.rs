@@ -30,6 +30,7 @@ pub(super) fn routes() -> Routes {
             post(revoke_invite),
         ),
         ("/w/{workspace_id}/audit", get(audit)),
+        ("/w/{workspace_id}/settings/analysis", post(set_analysis)),
     ]
 }
 
@@ -121,6 +122,17 @@ async fn overview(
         html! {
             (workspace_nav(&view, "overview"))
             div.grid {
+                div.card #analysis-setting {
+                    h2 { "Analysis" }
+                    p { @if view.analysis_enabled { "On: revealed rounds are compared by meaning on this server." } @else { "Off: no answer is analysed." } }
+                    p.muted { "The text model runs inside Parallax; no answer leaves the server." }
+                    @if view.role == Role::Owner {
+                        form.inline method="post" action={ "/w/" (workspace_id) "/settings/analysis" } {
+                            input type="hidden" name="enabled" value=(if view.analysis_enabled { "off" } else { "on" });
+                            button.secondary type="submit" { @if view.analysis_enabled { "Switch analysis off" } @else { "Switch analysis on" } }
+                        }
+                    }
+                }
                 div.card {
                     h2 { "People" }
                     p { (members.len()) " member" @if members.len() != 1 { "s" } }
@@ -350,6 +362,37 @@ async fn audit(
                     }
                 }
             }
+        },
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AnalysisForm {
+    enabled: String,
+}
+
+async fn set_analysis(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    Path(workspace_id): Path<i64>,
+    PageForm(form): PageForm<AnalysisForm>,
+) -> Result<Response, PageError> {
+    let enabled = match form.enabled.as_str() {
+        "on" => true,
+        "off" => false,
+        _ => return Err(AppError::invalid("enabled", "must be on or off").into()),
+    };
+    state
+        .app
+        .set_analysis_enabled(&signed.actor, workspace_id, enabled)
+        .await?;
+    Ok(redirect_with_flash(
+        &format!("/w/{workspace_id}"),
+        if enabled {
+            "Analysis switched on."
+        } else {
+            "Analysis switched off."
         },
     ))
 }

@@ -1,0 +1,548 @@
+//! The analysis of revealed rounds, run as a background job.
+//!
+//! After a reveal the round is queued; a worker compares each participant's
+//! answers with the leader's, question by question, computes the alignment
+//! index, the heatmap and the patterns across rounds, and stores the result.
+//! Embeddings are cached by text hash in the database, so re-analysis embeds
+//! only new text. Embedding and scoring run on the blocking pool. Only
+//! revealed answers of participants who were not left out ever reach this
+//! module.
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+use parallax_domain::vision::{AnswerValue, QuestionKind};
+use parallax_engine::{
+    AlignmentIndex, ClaimSource, Embedder, KindComparison, Method, Pattern, SimilaritySource,
+    SourcedClaim, TextComparison, alignment_index, compare_text_lexical, compare_text_with,
+    find_patterns, heatmap_svg, kinds, texts_to_embed,
+};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use tokio::sync::Notify;
+
+use crate::{App, AppError, Result};
+
+/// The model name under which vectors are cached.
+const MODEL_KEY: &str = "all-MiniLM-L6-v2";
+
+/// Where the text model stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "state", content = "detail", rename_all = "snake_case")]
+pub enum ModelState {
+    /// Not installed: scores use the lexical fallback.
+    Missing,
+    /// Being installed or loaded in the background.
+    Loading,
+    /// Loaded: scores use MiniLM.
+    Ready,
+    /// Installing or loading failed; the lexical fallback is used.
+    Failed(String),
+}
+
+/// Holds the embedder (once loaded) and wakes the worker.
+#[derive(Default)]
+pub struct Analyzer {
+    embedder: RwLock<Option<Arc<dyn Embedder>>>,
+    state: RwLock<Option<ModelState>>,
+    wake: Notify,
+}
+
+impl std::fmt::Debug for Analyzer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Analyzer")
+            .field("state", &self.state())
+            .finish()
+    }
+}
+
+impl Analyzer {
+    /// The model's state.
+    pub fn state(&self) -> ModelState {
+        self.state
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+            .unwrap_or(ModelState::Missing)
+    }
+
+    /// Records the model's state.
+    pub fn set_state(&self, state: ModelState) {
+        *self.state.write().unwrap_or_else(|p| p.into_inner()) = Some(state);
+    }
+
+    fn embedder(&self) -> Option<Arc<dyn Embedder>> {
+        self.embedder
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+}
+
+/// One participant column.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Person {
+    /// Account id.
+    pub id: i64,
+    /// Display name.
+    pub name: String,
+}
+
+/// One participant's answer to one question, compared with the leader's.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Cell {
+    /// The participant.
+    pub participant_id: i64,
+    /// 0–100, None when one side did not answer.
+    pub score: Option<f64>,
+    /// One line for people.
+    pub explanation: String,
+    /// Free-text findings (claims, contradictions).
+    pub text: Option<TextComparison>,
+    /// Findings for other kinds.
+    pub kind: Option<KindComparison>,
+}
+
+/// One question of the analysis.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct QuestionAnalysis {
+    /// Question key.
+    pub key: String,
+    /// Wording.
+    pub prompt: String,
+    /// One cell per participant column, in column order.
+    pub cells: Vec<Cell>,
+}
+
+/// The stored analysis of a round.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RoundAnalysis {
+    /// How free text was compared.
+    pub method: Method,
+    /// Whose answers the others are compared with (the round's leader).
+    pub reference: Person,
+    /// The compared participants (columns).
+    pub participants: Vec<Person>,
+    /// Per question.
+    pub questions: Vec<QuestionAnalysis>,
+    /// The round's alignment index.
+    pub index: AlignmentIndex,
+    /// Question × participant heatmap.
+    pub heatmap_svg: String,
+    /// Themes of one-sided claims across questions, people and rounds.
+    pub patterns: Vec<Pattern>,
+    /// How long the analysis took.
+    pub elapsed_ms: u64,
+}
+
+impl RoundAnalysis {
+    /// The cell of a question and participant.
+    pub fn cell(&self, key: &str, participant_id: i64) -> Option<&Cell> {
+        self.questions
+            .iter()
+            .find(|q| q.key == key)?
+            .cells
+            .iter()
+            .find(|c| c.participant_id == participant_id)
+    }
+}
+
+/// What the listening session shows about the analysis.
+#[derive(Debug, Clone)]
+pub enum AnalysisView {
+    /// Switched off for the workspace.
+    Off,
+    /// Queued or running.
+    Pending,
+    /// Failed; the reason was logged.
+    Failed,
+    /// Done.
+    Done(Box<RoundAnalysis>),
+}
+
+fn text_hash(text: &str) -> String {
+    let digest = Sha256::digest(text.as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Finds the cached vector of a text.
+type VectorLookup<'a> = dyn Fn(&str) -> Option<Vec<f32>> + 'a;
+
+/// What one comparison needs, gathered before the CPU work.
+struct Pair {
+    question: usize,
+    participant: usize,
+    prompt: String,
+    kind: QuestionKind,
+    reference: Option<AnswerValue>,
+    answer: Option<AnswerValue>,
+}
+
+fn compare(pair: &Pair, lookup: Option<&VectorLookup<'_>>) -> Cell {
+    let empty = |participant_id| Cell {
+        participant_id,
+        score: None,
+        explanation: "Not answered by both.".into(),
+        text: None,
+        kind: None,
+    };
+    let (Some(a), Some(b)) = (&pair.reference, &pair.answer) else {
+        return empty(0);
+    };
+    let kind = |k: KindComparison| Cell {
+        participant_id: 0,
+        score: Some(k.score),
+        explanation: k.explanation.clone(),
+        text: None,
+        kind: Some(k),
+    };
+    match (a, b, &pair.kind) {
+        (AnswerValue::Text(a), AnswerValue::Text(b), _) => {
+            let comparison = match lookup {
+                Some(lookup) => compare_text_with(&pair.prompt, a, b, lookup)
+                    .unwrap_or_else(|_| compare_text_lexical(&pair.prompt, a, b)),
+                None => compare_text_lexical(&pair.prompt, a, b),
+            };
+            Cell {
+                participant_id: 0,
+                score: Some(comparison.score),
+                explanation: comparison.explanation.clone(),
+                text: Some(comparison),
+                kind: None,
+            }
+        }
+        (AnswerValue::Ranking(a), AnswerValue::Ranking(b), _) => kind(kinds::compare_ranking(a, b)),
+        (AnswerValue::Choice(a), AnswerValue::Choice(b), _) => {
+            kind(kinds::compare_single_choice(a, b))
+        }
+        (AnswerValue::Choices(a), AnswerValue::Choices(b), _) => {
+            kind(kinds::compare_multiple_choice(a, b))
+        }
+        (AnswerValue::Number(a), AnswerValue::Number(b), QuestionKind::Number { unit }) => {
+            kinds::compare_number(*a, *b, unit)
+                .map(kind)
+                .unwrap_or_else(|_| empty(0))
+        }
+        (AnswerValue::Scale(a), AnswerValue::Scale(b), QuestionKind::Scale { min, max, .. }) => {
+            kinds::compare_scale(*a as f64, *b as f64, *min as f64, *max as f64)
+                .map(kind)
+                .unwrap_or_else(|_| empty(0))
+        }
+        _ => empty(0),
+    }
+}
+
+impl App {
+    /// The analyzer (model state, embedder).
+    pub fn analyzer(&self) -> &Analyzer {
+        &self.analyzer
+    }
+
+    /// Installs a loaded embedder and queues again the analyses made
+    /// without it.
+    pub async fn set_embedder(&self, embedder: Arc<dyn Embedder>) -> Result<()> {
+        *self
+            .analyzer
+            .embedder
+            .write()
+            .unwrap_or_else(|p| p.into_inner()) = Some(embedder);
+        self.analyzer.set_state(ModelState::Ready);
+        let requeued = self.store().requeue_analyses_made_with("lexical").await?;
+        if requeued > 0 {
+            tracing::info!(rounds = requeued, "re-analysing rounds with the text model");
+            self.analyzer.wake.notify_one();
+        }
+        Ok(())
+    }
+
+    /// Queues a round's analysis when its workspace has analysis on.
+    pub(crate) async fn queue_analysis(&self, workspace_id: i64, round_id: i64) -> Result<()> {
+        if self.store().analysis_enabled(workspace_id).await? {
+            self.store().request_analysis(round_id).await?;
+            self.analyzer.wake.notify_one();
+        }
+        Ok(())
+    }
+
+    /// What the session shows about a revealed round's analysis.
+    pub(crate) async fn analysis_view(
+        &self,
+        workspace_id: i64,
+        round_id: i64,
+    ) -> Result<AnalysisView> {
+        if !self.store().analysis_enabled(workspace_id).await? {
+            return Ok(AnalysisView::Off);
+        }
+        Ok(match self.store().analysis(round_id).await? {
+            Some(record) if record.status == "done" => match record
+                .result
+                .as_deref()
+                .map(serde_json::from_str::<RoundAnalysis>)
+            {
+                Some(Ok(analysis)) => AnalysisView::Done(Box::new(analysis)),
+                _ => AnalysisView::Failed,
+            },
+            Some(record) if record.status == "failed" => AnalysisView::Failed,
+            _ => AnalysisView::Pending,
+        })
+    }
+
+    /// Runs queued analyses until the process ends. Safe to run in several
+    /// instances: each analysis is claimed once.
+    pub async fn run_analysis_worker(self) {
+        let stale = parallax_store::now_ms() - 10 * 60 * 1000;
+        if let Err(err) = self.store().requeue_stale_analyses(stale).await {
+            tracing::warn!(error = %err, "could not requeue stale analyses");
+        }
+        loop {
+            match self.store().claim_analysis().await {
+                Ok(Some(round_id)) => {
+                    let started = Instant::now();
+                    match self.analyse_round(round_id).await {
+                        Ok(method) => tracing::info!(
+                            round_id,
+                            method,
+                            elapsed_ms = started.elapsed().as_millis() as u64,
+                            "round analysed"
+                        ),
+                        Err(err) => {
+                            tracing::error!(round_id, error = %err, "round analysis failed");
+                            let _ = self.store().fail_analysis(round_id, &err.to_string()).await;
+                        }
+                    }
+                    continue;
+                }
+                Ok(None) => {}
+                Err(err) => tracing::warn!(error = %err, "could not look for queued analyses"),
+            }
+            tokio::select! {
+                () = self.analyzer.wake.notified() => {}
+                () = tokio::time::sleep(Duration::from_secs(5)) => {}
+            }
+        }
+    }
+
+    /// Analyses one revealed round now and stores the result; returns the
+    /// method used.
+    pub async fn analyse_round(&self, round_id: i64) -> Result<&'static str> {
+        let started = Instant::now();
+        let round = self.store().round_by_id(round_id).await?;
+        if !round.state.is_revealed() {
+            return Err(AppError::Conflict(
+                "only revealed rounds are analysed".into(),
+            ));
+        }
+        let vision = self.store().vision_by_id(round.vision_version_id).await?;
+        let voices: Vec<_> = self
+            .store()
+            .participants(round_id)
+            .await?
+            .into_iter()
+            .filter(|p| !p.excluded)
+            .collect();
+        let answers = self.store().revealed_answers(round_id).await?;
+        let answer = |user: i64, key: &str| {
+            answers
+                .iter()
+                .find(|a| a.user_id == user && a.question_key == key)
+                .map(|a| a.value.clone())
+        };
+        let reference = voices
+            .iter()
+            .find(|p| Some(p.user_id) == round.created_by)
+            .or_else(|| voices.first())
+            .map(|p| Person {
+                id: p.user_id,
+                name: p.name.clone(),
+            })
+            .ok_or_else(|| AppError::Conflict("the round has no answers to analyse".into()))?;
+        let participants: Vec<Person> = voices
+            .iter()
+            .filter(|p| p.user_id != reference.id)
+            .map(|p| Person {
+                id: p.user_id,
+                name: p.name.clone(),
+            })
+            .collect();
+        let mut pairs = Vec::new();
+        for (qi, q) in vision.questions.iter().enumerate() {
+            for (pi, p) in participants.iter().enumerate() {
+                pairs.push(Pair {
+                    question: qi,
+                    participant: pi,
+                    prompt: q.prompt.clone(),
+                    kind: q.kind.clone(),
+                    reference: answer(reference.id, &q.key),
+                    answer: answer(p.id, &q.key),
+                });
+            }
+        }
+        // Claims from earlier analysed rounds join this round's in the patterns.
+        let mut earlier: Vec<SourcedClaim> = Vec::new();
+        for (id, _, json) in self.store().workspace_analyses(round.workspace_id).await? {
+            if id == round_id {
+                continue;
+            }
+            if let Ok(previous) = serde_json::from_str::<RoundAnalysis>(&json) {
+                earlier.extend(previous.patterns.into_iter().flat_map(|p| p.claims));
+            }
+        }
+        let embedder = self.analyzer.embedder();
+        let mut texts: Vec<String> = Vec::new();
+        if embedder.is_some() {
+            for pair in &pairs {
+                if let (Some(AnswerValue::Text(a)), Some(AnswerValue::Text(b))) =
+                    (&pair.reference, &pair.answer)
+                {
+                    texts.extend(texts_to_embed(a, b));
+                }
+            }
+            texts.extend(earlier.iter().map(|c| c.text.clone()));
+            texts.sort();
+            texts.dedup();
+        }
+        let vectors = match &embedder {
+            Some(embedder) => match self.vectors(embedder.clone(), &texts).await {
+                Ok(v) => Some(v),
+                Err(err) => {
+                    tracing::warn!(error = %err, "embedding failed; using the lexical fallback");
+                    None
+                }
+            },
+            None => None,
+        };
+        let method = if vectors.is_some() {
+            Method::Minilm
+        } else {
+            Method::Lexical
+        };
+        let round_title = round.title.clone();
+        let analysis = tokio::task::spawn_blocking(move || {
+            let lookup_fn = |t: &str| vectors.as_ref().and_then(|v| v.get(t).cloned());
+            let lookup: Option<&VectorLookup<'_>> = if method == Method::Minilm {
+                Some(&lookup_fn)
+            } else {
+                None
+            };
+            let mut questions: Vec<QuestionAnalysis> = vision
+                .questions
+                .iter()
+                .map(|q| QuestionAnalysis {
+                    key: q.key.clone(),
+                    prompt: q.prompt.clone(),
+                    cells: Vec::new(),
+                })
+                .collect();
+            let mut claims = Vec::new();
+            for pair in &pairs {
+                let mut cell = compare(pair, lookup);
+                cell.participant_id = participants[pair.participant].id;
+                if let Some(text) = &cell.text {
+                    let source = |who: &str| ClaimSource {
+                        round: round_title.clone(),
+                        question: pair.prompt.clone(),
+                        participant: who.to_owned(),
+                    };
+                    claims.extend(text.a_only.iter().map(|t| SourcedClaim {
+                        text: t.clone(),
+                        source: source(&reference.name),
+                    }));
+                    claims.extend(text.b_only.iter().map(|t| SourcedClaim {
+                        text: t.clone(),
+                        source: source(&participants[pair.participant].name),
+                    }));
+                }
+                questions[pair.question].cells.push(cell);
+            }
+            let cells: Vec<Vec<Option<f64>>> = questions
+                .iter()
+                .map(|q| q.cells.iter().map(|c| c.score).collect())
+                .collect();
+            let index = alignment_index(&cells, &[]).unwrap_or(AlignmentIndex {
+                overall: None,
+                per_participant: vec![None; participants.len()],
+            });
+            let labels: Vec<String> = questions.iter().map(|q| q.prompt.clone()).collect();
+            let names: Vec<String> = participants.iter().map(|p| p.name.clone()).collect();
+            let heatmap = heatmap_svg(&labels, &names, &cells);
+            claims.extend(earlier);
+            let source = match &lookup {
+                Some(lookup) => SimilaritySource::Vectors(*lookup),
+                None => SimilaritySource::Lexical,
+            };
+            let patterns = find_patterns(&claims, source)
+                .or_else(|_| find_patterns(&claims, SimilaritySource::Lexical))
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|p| p.claims.len() >= 2)
+                .take(12)
+                .collect();
+            RoundAnalysis {
+                method,
+                reference,
+                participants,
+                questions,
+                index,
+                heatmap_svg: heatmap,
+                patterns,
+                elapsed_ms: 0,
+            }
+        })
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+        let analysis = RoundAnalysis {
+            elapsed_ms: started.elapsed().as_millis() as u64,
+            ..analysis
+        };
+        let method_name = match method {
+            Method::Minilm => "minilm",
+            Method::Lexical => "lexical",
+        };
+        let json =
+            serde_json::to_string(&analysis).map_err(|e| AppError::Internal(e.to_string()))?;
+        self.store()
+            .finish_analysis(round_id, method_name, &json)
+            .await?;
+        Ok(method_name)
+    }
+
+    /// Vectors for `texts`: from the cache, the rest embedded (off the async
+    /// executor) and cached.
+    async fn vectors(
+        &self,
+        embedder: Arc<dyn Embedder>,
+        texts: &[String],
+    ) -> Result<HashMap<String, Vec<f32>>> {
+        let hashes: Vec<String> = texts.iter().map(|t| text_hash(t)).collect();
+        let cached = self.store().embeddings(MODEL_KEY, &hashes).await?;
+        let mut by_text = HashMap::new();
+        let mut missing = Vec::new();
+        for (text, hash) in texts.iter().zip(&hashes) {
+            match cached.get(hash) {
+                Some(v) => {
+                    by_text.insert(text.clone(), v.clone());
+                }
+                None => missing.push(text.clone()),
+            }
+        }
+        if !missing.is_empty() {
+            let to_embed = missing.clone();
+            let fresh = tokio::task::spawn_blocking(move || {
+                let refs: Vec<&str> = to_embed.iter().map(String::as_str).collect();
+                embedder.embed(&refs)
+            })
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))?
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+            let rows: Vec<(String, Vec<f32>)> = missing
+                .iter()
+                .map(|t| text_hash(t))
+                .zip(fresh.iter().cloned())
+                .collect();
+            self.store().put_embeddings(MODEL_KEY, &rows).await?;
+            by_text.extend(missing.into_iter().zip(fresh));
+        }
+        Ok(by_text)
+    }
+}

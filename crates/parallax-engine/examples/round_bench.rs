@@ -1,0 +1,293 @@
+//! Times the analysis of a whole alignment round, end to end: 12 questions,
+//! the leader's vision and 10 participants (~150 words per answer), each
+//! participant compared with the vision on every question (120 free-text
+//! comparisons), then the alignment index, the heatmap and the patterns.
+//!
+//! ```text
+//! cargo run --release -p parallax-engine --example round_bench [-- --model DIR]
+//! ```
+//!
+//! With `--model`, claims are embedded with MiniLM into a cache keyed by
+//! text, as the app does by text hash in its database; three figures are
+//! printed: the first analysis (every claim embedded), the analysis with
+//! every vector cached, and the re-analysis after one participant changed
+//! one answer (only the new claims embedded). Without `--model` the lexical
+//! fallback is timed, which has nothing to cache.
+
+use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use parallax_engine::{
+    ClaimSource, Embedder, SimilaritySource, SourcedClaim, TextComparison, alignment_index,
+    compare_text_lexical, compare_text_with, find_patterns, heatmap_svg, texts_to_embed,
+};
+
+const QUESTIONS: usize = 12;
+const PARTICIPANTS: usize = 10;
+const RUNS: usize = 3;
+
+/// Sentence templates; `{n}` becomes a number and `{x}` a customer segment,
+/// so every answer is distinct text and nothing is a cache hit by accident.
+const TEMPLATES: &[&str] = &[
+    "Our ideal customer is a {x} with about {n} employees that still runs on spreadsheets.",
+    "They lose roughly {n} hours a week to manual scheduling and phone calls.",
+    "The person who buys is usually the operations manager, not the owner.",
+    "We win because setup takes an afternoon instead of a {n}-week project.",
+    "Competitors sell heavy suites that a {x} never fully adopts.",
+    "Support answers within {n} minutes, in the customer's own language.",
+    "In three years we serve {n} customers and we are profitable.",
+    "In five years we expand into {n} European countries.",
+    "In ten years we are the standard platform for every {x} in Europe.",
+    "Revenue should reach {n} million euros of recurring revenue.",
+    "The team grows to {n} engineers, most of them senior.",
+    "Reliability matters more than features; we target {n} minutes of downtime a year.",
+    "Customers should feel calm and in control of their day.",
+    "The product should save every {x} at least {n} hours a month.",
+    "We must integrate with the accounting tools they already use.",
+    "Data stays in the EU and never leaves the customer's region.",
+    "Pricing is per seat, around {n} euros a month.",
+    "Our first priority is growth, then retention, then hiring.",
+    "Churn has to stay below {n} percent a month.",
+    "We should build a partner channel with {n} resellers.",
+    "Mobile matters because staff at a {x} are rarely at a desk.",
+    "We need a public API so that larger customers can automate their workflows.",
+    "Security certification opens the door to bigger deals with a {x}.",
+    "Onboarding should be self-service for anyone with {n} or fewer users.",
+    "The brand should stand for simplicity and honesty.",
+    "Every release ships behind a feature flag and is monitored for {n} days.",
+    "We avoid custom projects, even when a large {x} asks for one.",
+    "Analytics should show the owner where the time goes each week.",
+    "We keep the product focused on scheduling, billing and messaging.",
+    "By {n} we want to be known as the most reliable vendor in the market.",
+];
+const SEGMENTS: &[&str] = &[
+    "dental practice",
+    "physiotherapy clinic",
+    "veterinary clinic",
+    "small agency",
+    "freight carrier",
+    "law firm",
+    "accounting office",
+    "fitness studio",
+];
+
+/// A deterministic generator (xorshift), so every run times the same round.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self, bound: usize) -> usize {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 % bound as u64) as usize
+    }
+}
+
+/// An answer of roughly 150 words.
+fn answer(rng: &mut Rng) -> String {
+    let mut text = String::new();
+    while text.split_whitespace().count() < 150 {
+        let template = TEMPLATES[rng.next(TEMPLATES.len())];
+        let sentence = template
+            .replace("{n}", &(2 + rng.next(400)).to_string())
+            .replace("{x}", SEGMENTS[rng.next(SEGMENTS.len())]);
+        if !text.is_empty() {
+            text.push(' ');
+        }
+        text.push_str(&sentence);
+    }
+    text
+}
+
+#[derive(Clone)]
+struct Round {
+    questions: Vec<String>,
+    participants: Vec<String>,
+    /// `vision[q]`: the leader's answer to question `q`.
+    vision: Vec<String>,
+    /// `answers[q][p]`.
+    answers: Vec<Vec<String>>,
+}
+
+fn round() -> Round {
+    let mut rng = Rng(0x5eed_cafe_f00d);
+    let questions: Vec<String> = (1..=QUESTIONS).map(|q| format!("Question {q}")).collect();
+    let participants: Vec<String> = (1..=PARTICIPANTS).map(|p| format!("Lead {p}")).collect();
+    let vision = (0..QUESTIONS).map(|_| answer(&mut rng)).collect();
+    let answers = (0..QUESTIONS)
+        .map(|_| (0..PARTICIPANTS).map(|_| answer(&mut rng)).collect())
+        .collect();
+    Round {
+        questions,
+        participants,
+        vision,
+        answers,
+    }
+}
+
+/// Everything the round summary shows, computed from cached vectors (or the
+/// lexical fallback when `cache` is `None`). Returns the SVG size and the
+/// number of patterns, so the work cannot be optimised away.
+fn analyse(round: &Round, cache: Option<&HashMap<String, Vec<f32>>>) -> (usize, usize) {
+    let lookup = |t: &str| cache.and_then(|c| c.get(t).cloned());
+    let mut cells = vec![vec![None; PARTICIPANTS]; QUESTIONS];
+    let mut unmatched: Vec<SourcedClaim> = Vec::new();
+    for (q, question) in round.questions.iter().enumerate() {
+        for (p, participant) in round.participants.iter().enumerate() {
+            let (a, b) = (&round.vision[q], &round.answers[q][p]);
+            let comparison: TextComparison = match cache {
+                Some(_) => compare_text_with(question, a, b, &lookup).expect("all claims cached"),
+                None => compare_text_lexical(question, a, b),
+            };
+            cells[q][p] = Some(comparison.score);
+            let source = |who: &str| ClaimSource {
+                round: "bench".to_owned(),
+                question: question.clone(),
+                participant: who.to_owned(),
+            };
+            unmatched.extend(comparison.a_only.into_iter().map(|text| SourcedClaim {
+                text,
+                source: source("Leader"),
+            }));
+            unmatched.extend(comparison.b_only.into_iter().map(|text| SourcedClaim {
+                text,
+                source: source(participant),
+            }));
+        }
+    }
+    let index = alignment_index(&cells, &[]).expect("equal weights");
+    assert!(index.overall.is_some());
+    let svg = heatmap_svg(&round.questions, &round.participants, &cells);
+    let source = match cache {
+        Some(_) => SimilaritySource::Vectors(&lookup),
+        None => SimilaritySource::Lexical,
+    };
+    let patterns = find_patterns(&unmatched, source).expect("all claims cached");
+    (svg.len(), patterns.len())
+}
+
+/// Embeds the claims the cache lacks; returns how many were embedded.
+fn fill_cache(round: &Round, model: &dyn Embedder, cache: &mut HashMap<String, Vec<f32>>) -> usize {
+    let mut seen = HashSet::new();
+    let mut missing: Vec<String> = Vec::new();
+    for q in 0..QUESTIONS {
+        for p in 0..PARTICIPANTS {
+            for text in texts_to_embed(&round.vision[q], &round.answers[q][p]) {
+                if !cache.contains_key(&text) && seen.insert(text.clone()) {
+                    missing.push(text);
+                }
+            }
+        }
+    }
+    let refs: Vec<&str> = missing.iter().map(String::as_str).collect();
+    let vectors = model.embed(&refs).expect("embedding works");
+    let count = missing.len();
+    cache.extend(missing.into_iter().zip(vectors));
+    count
+}
+
+fn median(mut times: Vec<Duration>) -> Duration {
+    times.sort();
+    times[times.len() / 2]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.1} ms", d.as_secs_f64() * 1e3)
+}
+
+fn main() -> ExitCode {
+    let mut args = std::env::args().skip(1);
+    let model_dir: Option<PathBuf> = match (args.next().as_deref(), args.next()) {
+        (None, _) => None,
+        (Some("--model"), Some(dir)) => Some(dir.into()),
+        _ => {
+            eprintln!("usage: round_bench [--model DIR]");
+            return ExitCode::from(2);
+        }
+    };
+    let round = round();
+    let words: usize = round
+        .answers
+        .iter()
+        .flatten()
+        .chain(&round.vision)
+        .map(|a| a.split_whitespace().count())
+        .sum();
+    println!(
+        "round: {QUESTIONS} questions x {PARTICIPANTS} participants + vision, {} words per answer on average, {} comparisons",
+        words / (QUESTIONS * (PARTICIPANTS + 1)),
+        QUESTIONS * PARTICIPANTS
+    );
+    let Some(dir) = model_dir else {
+        let times: Vec<Duration> = (0..RUNS)
+            .map(|_| {
+                let start = Instant::now();
+                let (svg, patterns) = analyse(&round, None);
+                let elapsed = start.elapsed();
+                println!(
+                    "  lexical run: {} ({patterns} patterns, heatmap {svg} bytes)",
+                    ms(elapsed)
+                );
+                elapsed
+            })
+            .collect();
+        println!(
+            "lexical: full round analysis, median of {RUNS}: {}",
+            ms(median(times))
+        );
+        return ExitCode::SUCCESS;
+    };
+    let load = Instant::now();
+    let model = match parallax_minilm::MiniLm::load(&dir) {
+        Ok(model) => model,
+        Err(e) => {
+            eprintln!("cannot load the model from {}: {e}", dir.display());
+            return ExitCode::FAILURE;
+        }
+    };
+    println!("model load: {}", ms(load.elapsed()));
+    let (mut cold, mut warm, mut changed) = (Vec::new(), Vec::new(), Vec::new());
+    for run in 0..RUNS {
+        let mut cache = HashMap::new();
+        let start = Instant::now();
+        let embedded = fill_cache(&round, &model, &mut cache);
+        let (svg, patterns) = analyse(&round, Some(&cache));
+        cold.push(start.elapsed());
+        println!(
+            "  minilm run {run}: first analysis {} ({embedded} claims embedded, {patterns} patterns, heatmap {svg} bytes)",
+            ms(start.elapsed())
+        );
+
+        let start = Instant::now();
+        analyse(&round, Some(&cache));
+        warm.push(start.elapsed());
+
+        // One participant rewrites one answer: only its new claims are embedded.
+        let mut edited = round.clone();
+        let mut rng = Rng(0xabc + run as u64);
+        edited.answers[4][2] = answer(&mut rng);
+        let start = Instant::now();
+        let embedded = fill_cache(&edited, &model, &mut cache);
+        analyse(&edited, Some(&cache));
+        changed.push(start.elapsed());
+        println!(
+            "  minilm run {run}: re-analysis after one changed answer {} ({embedded} claims embedded)",
+            ms(start.elapsed())
+        );
+    }
+    println!(
+        "minilm: first analysis (embed all claims + analyse), median of {RUNS}: {}",
+        ms(median(cold))
+    );
+    println!(
+        "minilm: analysis with every vector cached, median of {RUNS}: {}",
+        ms(median(warm))
+    );
+    println!(
+        "minilm: re-analysis after one changed answer, median of {RUNS}: {}",
+        ms(median(changed))
+    );
+    ExitCode::SUCCESS
+}

@@ -1,0 +1,342 @@
+//! Patterns: one-sided claims that recur across questions, participants and
+//! rounds, grouped into themes with a short label.
+//!
+//! Claims are clustered by cosine similarity (embeddings when the app has
+//! them, TF-IDF otherwise) with average linkage: two groups merge while
+//! their claims are, on average, similar enough. Unlike single linkage this
+//! does not chain loosely related claims into one blob. A theme is a pattern only when it has claims from at least
+//! two sources (question × participant × round). Patterns are ordered by the
+//! number of sources, then claims.
+//!
+//! Labels come from TF-IDF over all the claims given: the theme's top terms,
+//! or, when two participants' claims in the theme lean on different terms,
+//! "X vs Y shared-term" (e.g. "enterprise vs small clinics").
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+use serde::{Deserialize, Serialize};
+
+use crate::Method;
+use crate::lexical::{LexicalSpace, is_stop_word, stem, words};
+use crate::text::{Encoded, SimilaritySource, VectorError};
+
+/// Cosine from which two MiniLM claims belong to one theme: looser than a
+/// claim match, since a theme groups related concerns, not paraphrases.
+pub const MINILM_THEME_THRESHOLD: f64 = 0.45;
+/// The same for the lexical fallback.
+pub const LEXICAL_THEME_THRESHOLD: f64 = 0.12;
+
+/// Where a claim was made.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct ClaimSource {
+    /// Round id or label.
+    pub round: String,
+    /// Question id or label.
+    pub question: String,
+    /// Participant id or label.
+    pub participant: String,
+}
+
+/// A one-sided claim with its source.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourcedClaim {
+    /// The claim as written.
+    pub text: String,
+    /// Where it was made.
+    pub source: ClaimSource,
+}
+
+/// A recurring theme.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Pattern {
+    /// A few words, e.g. "enterprise vs small clinics".
+    pub label: String,
+    /// The claims of the theme, in input order.
+    pub claims: Vec<SourcedClaim>,
+    /// Distinct participants who made them.
+    pub participants: Vec<String>,
+    /// Distinct questions they answered.
+    pub questions: Vec<String>,
+    /// Distinct rounds they came from.
+    pub rounds: Vec<String>,
+}
+
+/// Groups `claims` into patterns, most recurring first. Identical claims from
+/// the same source count once.
+pub fn find_patterns(
+    claims: &[SourcedClaim],
+    source: SimilaritySource<'_>,
+) -> Result<Vec<Pattern>, VectorError> {
+    let mut seen = HashSet::new();
+    let unique: Vec<&SourcedClaim> = claims
+        .iter()
+        .filter(|c| seen.insert((&c.text, &c.source)))
+        .collect();
+    let texts: Vec<&str> = unique.iter().map(|c| c.text.as_str()).collect();
+    let encoded = Encoded::encode(&texts, source, "")?;
+    let threshold = match encoded.method() {
+        Method::Minilm => MINILM_THEME_THRESHOLD,
+        Method::Lexical => LEXICAL_THEME_THRESHOLD,
+    };
+    let space = LexicalSpace::fit(&texts, "");
+    let mut patterns: Vec<(usize, Pattern)> = cluster(&encoded, threshold)
+        .into_iter()
+        .filter_map(|members| {
+            let claims: Vec<SourcedClaim> = members.iter().map(|&i| unique[i].clone()).collect();
+            let sources = claims
+                .iter()
+                .map(|c| &c.source)
+                .collect::<BTreeSet<_>>()
+                .len();
+            if sources < 2 {
+                return None;
+            }
+            let distinct = |f: fn(&ClaimSource) -> &String| {
+                let set: BTreeSet<&String> = claims.iter().map(|c| f(&c.source)).collect();
+                set.into_iter().cloned().collect::<Vec<String>>()
+            };
+            let pattern = Pattern {
+                label: label(&space, &claims),
+                participants: distinct(|s| &s.participant),
+                questions: distinct(|s| &s.question),
+                rounds: distinct(|s| &s.round),
+                claims,
+            };
+            Some((sources, pattern))
+        })
+        .collect();
+    patterns.sort_by(|(sa, a), (sb, b)| sb.cmp(sa).then(b.claims.len().cmp(&a.claims.len())));
+    Ok(patterns.into_iter().map(|(_, p)| p).collect())
+}
+
+/// Average-linkage agglomerative clustering, stopped when no two clusters
+/// have a mean similarity ≥ `threshold`; returns member indexes per cluster,
+/// each sorted, singletons included. Each row caches its best partner, so a
+/// merge usually costs O(n) and the whole pass O(n²).
+fn cluster(encoded: &Encoded, threshold: f64) -> Vec<Vec<usize>> {
+    let n = encoded.len();
+    let upper: Vec<Vec<f64>> = (0..n)
+        .map(|i| (i + 1..n).map(|j| encoded.cosine(i, j)).collect())
+        .collect();
+    // Full square matrix: merges update rows and columns alike.
+    let mut sim: Vec<Vec<f64>> = (0..n)
+        .map(|i| {
+            (0..n)
+                .map(|j| match j.cmp(&i) {
+                    std::cmp::Ordering::Greater => upper[i][j - i - 1],
+                    std::cmp::Ordering::Less => upper[j][i - j - 1],
+                    std::cmp::Ordering::Equal => 1.0,
+                })
+                .collect()
+        })
+        .collect();
+    let mut members: Vec<Vec<usize>> = (0..n).map(|i| vec![i]).collect();
+    let mut active = vec![true; n];
+    let best_of = |sim: &[Vec<f64>], active: &[bool], i: usize| {
+        (0..n)
+            .filter(|&j| j != i && active[j])
+            .map(|j| (j, sim[i][j]))
+            .fold(None, |acc: Option<(usize, f64)>, x| match acc {
+                Some(a) if a.1 >= x.1 => Some(a),
+                _ => Some(x),
+            })
+    };
+    let mut best: Vec<Option<(usize, f64)>> = (0..n).map(|i| best_of(&sim, &active, i)).collect();
+    while let Some((i, (j, _))) = (0..n)
+        .filter(|&i| active[i])
+        .filter_map(|i| best[i].map(|b| (i, b)))
+        .max_by(|x, y| x.1.1.total_cmp(&y.1.1).then(y.0.cmp(&x.0)))
+        .filter(|(_, (_, s))| *s >= threshold)
+    {
+        let (ni, nj) = (members[i].len() as f64, members[j].len() as f64);
+        for k in 0..n {
+            if active[k] && k != i && k != j {
+                let merged = (ni * sim[i][k] + nj * sim[j][k]) / (ni + nj);
+                sim[i][k] = merged;
+                sim[k][i] = merged;
+            }
+        }
+        active[j] = false;
+        let moved = std::mem::take(&mut members[j]);
+        members[i].extend(moved);
+        best[j] = None;
+        best[i] = best_of(&sim, &active, i);
+        for k in 0..n {
+            if !active[k] || k == i {
+                continue;
+            }
+            match best[k] {
+                // Its partner changed or vanished: rescan the row.
+                Some((b, _)) if b == i || b == j => best[k] = best_of(&sim, &active, k),
+                Some((_, v)) if sim[k][i] > v => best[k] = Some((i, sim[k][i])),
+                _ => {}
+            }
+        }
+    }
+    let mut clusters: Vec<Vec<usize>> = members.into_iter().filter(|m| !m.is_empty()).collect();
+    clusters.iter_mut().for_each(|m| m.sort_unstable());
+    clusters
+}
+
+/// Term weights of a group of claims: for each stem, the number of claims
+/// using it times its IDF weight; plus the most used surface form per stem.
+fn term_scores(space: &LexicalSpace, claims: &[&SourcedClaim]) -> HashMap<String, (f32, String)> {
+    let mut surface: HashMap<String, HashMap<String, usize>> = HashMap::new();
+    let mut docs: HashMap<String, usize> = HashMap::new();
+    for claim in claims {
+        let mut seen = BTreeSet::new();
+        for (_, w) in words(&claim.text) {
+            if is_stop_word(w) || w.chars().all(|c| c.is_ascii_digit()) {
+                continue;
+            }
+            let s = stem(w);
+            *surface
+                .entry(s.clone())
+                .or_default()
+                .entry(w.to_lowercase())
+                .or_default() += 1;
+            if seen.insert(s.clone()) {
+                *docs.entry(s).or_default() += 1;
+            }
+        }
+    }
+    docs.into_iter()
+        .map(|(s, n)| {
+            let form = surface[&s]
+                .iter()
+                .max_by_key(|(w, c)| (**c, std::cmp::Reverse((*w).clone())))
+                .map(|(w, _)| w.clone());
+            let score = n as f32 * space.weight(&s);
+            (s, (score, form.unwrap_or_default()))
+        })
+        .collect()
+}
+
+/// Terms of `scores` by descending score (ties by term, for stable labels).
+fn ranked(scores: &HashMap<String, (f32, String)>) -> Vec<(&String, f32, &String)> {
+    let mut terms: Vec<(&String, f32, &String)> =
+        scores.iter().map(|(s, (w, f))| (s, *w, f)).collect();
+    terms.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(b.0)));
+    terms
+}
+
+fn label(space: &LexicalSpace, claims: &[SourcedClaim]) -> String {
+    let all: Vec<&SourcedClaim> = claims.iter().collect();
+    let overall = term_scores(space, &all);
+    let top = ranked(&overall);
+    let mut by_participant: Vec<(&String, Vec<&SourcedClaim>)> = Vec::new();
+    for claim in claims {
+        match by_participant
+            .iter_mut()
+            .find(|(p, _)| **p == claim.source.participant)
+        {
+            Some((_, group)) => group.push(claim),
+            None => by_participant.push((&claim.source.participant, vec![claim])),
+        }
+    }
+    by_participant.sort_by_key(|(_, group)| std::cmp::Reverse(group.len()));
+    if let [(_, first), (_, second), ..] = by_participant.as_slice() {
+        let (x, y) = (term_scores(space, first), term_scores(space, second));
+        let distinctive = |own: &HashMap<String, (f32, String)>,
+                           other: &HashMap<String, (f32, String)>| {
+            ranked(own)
+                .into_iter()
+                .find(|(s, _, _)| !other.contains_key(*s))
+                .map(|(_, _, f)| f.clone())
+        };
+        let common = top
+            .iter()
+            .find(|(s, _, _)| x.contains_key(*s) && y.contains_key(*s))
+            .map(|(_, _, f)| (*f).clone());
+        if let (Some(dx), Some(dy)) = (distinctive(&x, &y), distinctive(&y, &x)) {
+            return match common {
+                Some(c) => format!("{dx} vs {dy} {c}"),
+                None => format!("{dx} vs {dy}"),
+            };
+        }
+    }
+    let words: Vec<&str> = top.iter().take(3).map(|(_, _, f)| f.as_str()).collect();
+    words.join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn claim(text: &str, question: &str, participant: &str) -> SourcedClaim {
+        SourcedClaim {
+            text: text.to_owned(),
+            source: ClaimSource {
+                round: "Q1".to_owned(),
+                question: question.to_owned(),
+                participant: participant.to_owned(),
+            },
+        }
+    }
+
+    #[test]
+    fn recurring_claims_form_a_labelled_pattern_with_their_sources() {
+        let claims = [
+            claim(
+                "Our buyers are enterprise clinics with procurement teams.",
+                "customer",
+                "Ana",
+            ),
+            claim(
+                "Enterprise clinics buy the compliance module.",
+                "3 years",
+                "Ana",
+            ),
+            claim(
+                "Our buyers are small clinics with two dentists.",
+                "customer",
+                "Ben",
+            ),
+            claim(
+                "Small clinics buy because onboarding takes minutes.",
+                "compete",
+                "Ben",
+            ),
+            claim("A public listing on the stock exchange.", "10 years", "Ana"),
+        ];
+        let patterns = find_patterns(&claims, SimilaritySource::Lexical).unwrap();
+        assert_eq!(patterns.len(), 1, "{patterns:?}");
+        let p = &patterns[0];
+        assert_eq!(p.claims.len(), 4);
+        assert_eq!(p.participants, ["Ana", "Ben"]);
+        assert_eq!(p.questions, ["3 years", "compete", "customer"]);
+        assert_eq!(p.label, "enterprise vs small clinics");
+    }
+
+    #[test]
+    fn one_source_repeating_itself_is_not_a_pattern() {
+        let claims = [
+            claim("Enterprise clinics first.", "customer", "Ana"),
+            claim("Enterprise clinics first.", "customer", "Ana"),
+            claim("Enterprise clinics, big ones.", "customer", "Ana"),
+        ];
+        assert!(
+            find_patterns(&claims, SimilaritySource::Lexical)
+                .unwrap()
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn vectors_drive_the_grouping_when_given() {
+        let claims = [
+            claim("alpha", "q1", "Ana"),
+            claim("beta", "q2", "Ben"),
+            claim("gamma", "q3", "Ben"),
+        ];
+        // "alpha" and "beta" share a direction although they share no word.
+        let lookup = |t: &str| match t {
+            "alpha" | "beta" => Some(vec![1.0, 0.0]),
+            _ => Some(vec![0.0, 1.0]),
+        };
+        let patterns = find_patterns(&claims, SimilaritySource::Vectors(&lookup)).unwrap();
+        assert_eq!(patterns.len(), 1);
+        assert_eq!(patterns[0].claims.len(), 2);
+        assert_eq!(patterns[0].label, "alpha vs beta");
+    }
+}

@@ -1,0 +1,287 @@
+//! The analysis engine in the product: after the reveal a background job
+//! compares the answers; the session and summary show scores, claims,
+//! contradictions, the index, the heatmap and patterns. Runs with the real
+//! model (PARALLAX_MODEL_DIR, installed by scripts/test.sh) and with the
+//! lexical fallback.
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use common::{Db, TestApp};
+use reqwest::Client;
+use serde_json::{Value, json};
+
+const LEADER: [&str; 3] = [
+    "Independent physiotherapy clinics with 3 to 15 practitioners. They have no IT staff.",
+    "Growth: 1,000 paying clinics in three years and a team of 35.",
+    "Relief: the front desk stops rescheduling by phone.",
+];
+const TECH: [&str; 3] = [
+    "Large clinic groups with 20 or more locations and their own IT department.",
+    "300 clinics in three years, mostly groups, and a platform team of 6.",
+    "Relief: the front desk stops rescheduling by phone.",
+];
+
+/// Opens, answers, reveals a round of three text questions; returns the
+/// session API URL.
+async fn revealed_round(
+    app: &TestApp,
+    owner: &Client,
+    w: i64,
+    tech: &Client,
+    tech_id: i64,
+) -> String {
+    let round: Value = owner
+        .post(app.url(&format!("/api/v1/workspaces/{w}/rounds")))
+        .json(&json!({"title": "Analysed", "participants": [tech_id]}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let r = round["id"].as_i64().unwrap();
+    let api = app.url(&format!("/api/v1/workspaces/{w}/rounds/{r}"));
+    owner.post(format!("{api}/send")).send().await.unwrap();
+    let keys = ["ideal-customer", "horizon-3", "feeling"];
+    for q in round["questions"].as_array().unwrap() {
+        let key = q["key"].as_str().unwrap();
+        let (mine, theirs) = match keys.iter().position(|k| *k == key) {
+            Some(i) => (
+                json!({"type": "text", "value": LEADER[i]}),
+                json!({"type": "text", "value": TECH[i]}),
+            ),
+            None if q["kind"]["type"] == "ranking" => {
+                let mut reversed: Vec<Value> = q["kind"]["options"].as_array().unwrap().clone();
+                reversed.reverse();
+                (
+                    json!({"type": "ranking", "value": q["kind"]["options"]}),
+                    json!({"type": "ranking", "value": reversed}),
+                )
+            }
+            None => (
+                json!({"type": "text", "value": "Known for reliability."}),
+                json!({"type": "text", "value": "Known for reliability."}),
+            ),
+        };
+        owner
+            .put(format!("{api}/answers/{key}"))
+            .json(&json!({"answer": mine}))
+            .send()
+            .await
+            .unwrap();
+        tech.put(format!("{api}/answers/{key}"))
+            .json(&json!({"answer": theirs}))
+            .send()
+            .await
+            .unwrap();
+    }
+    owner.post(format!("{api}/submit")).send().await.unwrap();
+    tech.post(format!("{api}/submit")).send().await.unwrap();
+    assert_eq!(
+        owner
+            .post(format!("{api}/reveal"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        204
+    );
+    format!("{api}/session")
+}
+
+async fn finished_analysis(client: &Client, session: &str) -> Value {
+    for _ in 0..300 {
+        let body: Value = client
+            .get(session)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        match body["analysis"]["status"].as_str() {
+            Some("done") => return body["analysis"]["result"].clone(),
+            Some("failed") => panic!("analysis failed"),
+            _ => tokio::time::sleep(Duration::from_millis(100)).await,
+        }
+    }
+    panic!("the analysis did not finish in 30 s");
+}
+
+fn cell<'a>(analysis: &'a Value, key: &str) -> &'a Value {
+    &analysis["questions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|q| q["key"] == key)
+        .unwrap()["cells"][0]
+}
+
+async fn check_analysis(app: &TestApp, method: &str) {
+    let (owner, w) = app.sign_up("Lena", "lena@acme.test").await;
+    let (tech, tech_id) = app
+        .join(&owner, w, "tech_lead", "Tom", "tom@acme.test")
+        .await;
+    let session = revealed_round(app, &owner, w, &tech, tech_id).await;
+    let analysis = finished_analysis(&owner, &session).await;
+    assert_eq!(analysis["method"], method);
+    let same = cell(&analysis, "feeling")["score"].as_f64().unwrap();
+    let different = cell(&analysis, "ideal-customer")["score"].as_f64().unwrap();
+    assert!(same > 90.0, "identical answers score ~100, got {same}");
+    assert!(
+        different < same - 20.0,
+        "different customers score lower ({different} vs {same})"
+    );
+    let horizon = cell(&analysis, "horizon-3");
+    let contradictions = horizon["text"]["contradictions"].as_array().unwrap();
+    assert!(
+        contradictions
+            .iter()
+            .any(|c| c["explanation"].as_str().unwrap().contains("1,000")
+                && c["explanation"].as_str().unwrap().contains("300")),
+        "1,000 vs 300 clinics is flagged: {horizon}"
+    );
+    let ranking = cell(&analysis, "priorities");
+    assert!(
+        ranking["score"].as_f64().unwrap() < 10.0,
+        "a reversed ranking scores near 0: {ranking}"
+    );
+    assert!(analysis["index"]["overall"].as_f64().is_some());
+    assert!(
+        analysis["heatmap_svg"]
+            .as_str()
+            .unwrap()
+            .starts_with("<svg")
+    );
+
+    let base = session
+        .trim_end_matches("/session")
+        .replace("/api/v1/workspaces", "/w");
+    let page = tech
+        .get(format!("{base}/session"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("/ 100 ·"), "the session shows scores");
+    assert!(
+        page.contains("<mark class=\"only-b\">") || page.contains("<mark class=\"shared\">"),
+        "claims are highlighted in the answers"
+    );
+    assert!(page.contains("contradiction"));
+    if method == "lexical" {
+        assert!(
+            page.contains("Scores by the lexical fallback"),
+            "the fallback says so"
+        );
+    } else {
+        assert!(page.contains("Scores by the text model"));
+    }
+    let summary = owner
+        .get(format!("{base}/summary"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        summary.contains("Alignment index")
+            && summary.contains("<svg")
+            && summary.contains("Patterns")
+    );
+}
+
+async fn lexical_fallback_analyses_a_revealed_round(db: Db) {
+    let app = TestApp::spawn(db).await;
+    check_analysis(&app, "lexical").await;
+    app.stop().await;
+}
+
+async fn minilm_analyses_a_revealed_round(db: Db) {
+    let dir = std::env::var("PARALLAX_MODEL_DIR")
+        .expect("PARALLAX_MODEL_DIR must name the installed model (scripts/test.sh installs it)");
+    let model = tokio::task::spawn_blocking(move || {
+        parallax_minilm::MiniLm::load(std::path::Path::new(&dir)).expect("model loads")
+    })
+    .await
+    .unwrap();
+    let app = TestApp::spawn(db).await;
+    app.server.app.set_embedder(Arc::new(model)).await.unwrap();
+    check_analysis(&app, "minilm").await;
+    app.stop().await;
+}
+
+async fn analysis_can_be_switched_off(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let (owner, w) = app.sign_up("Lena", "lena@acme.test").await;
+    let (tech, tech_id) = app
+        .join(&owner, w, "tech_lead", "Tom", "tom@acme.test")
+        .await;
+    assert_eq!(
+        tech.patch(app.url(&format!("/api/v1/workspaces/{w}/settings")))
+            .json(&json!({"analysis_enabled": false}))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+    assert_eq!(
+        owner
+            .patch(app.url(&format!("/api/v1/workspaces/{w}/settings")))
+            .json(&json!({"analysis_enabled": false}))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        204
+    );
+    let session = revealed_round(&app, &owner, w, &tech, tech_id).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let body: Value = owner
+        .get(&session)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(body["analysis"]["status"], "off");
+    let base = session
+        .trim_end_matches("/session")
+        .replace("/api/v1/workspaces", "/w");
+    let page = owner
+        .get(format!("{base}/session"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("switched off") && !page.contains("/ 100 ·"));
+    // Switching it on analyses the rounds revealed meanwhile.
+    let on = owner
+        .post(app.url(&format!("/w/{w}/settings/analysis")))
+        .form(&[("enabled", "on")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(on.status(), 303);
+    assert_eq!(
+        finished_analysis(&owner, &session).await["method"],
+        "lexical"
+    );
+    app.stop().await;
+}
+
+on_both_databases!(
+    lexical_fallback_analyses_a_revealed_round,
+    minilm_analyses_a_revealed_round,
+    analysis_can_be_switched_off
+);

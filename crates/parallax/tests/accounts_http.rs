@@ -311,6 +311,46 @@ async fn a_trusted_proxy_forwards_client_addresses(db: Db) {
     app.stop().await;
 }
 
+async fn sign_in_is_throttled_per_account_across_addresses(db: Db) {
+    let app = TestApp::spawn_with(db, |s| {
+        s.trusted_proxies = vec!["127.0.0.1".parse().unwrap()]
+    })
+    .await;
+    app.sign_up("Ada", "ada@acme.test").await;
+    let client = app.client();
+    // 100 failures spread over 25 addresses stay under the per-address limit…
+    for attempt in 0..100 {
+        let response = client
+            .post(app.url("/api/v1/session"))
+            .header("x-forwarded-for", format!("203.0.113.{}", attempt % 25))
+            .json(&json!({ "email": "ada@acme.test", "password": format!("guess {attempt}") }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            response.status(),
+            StatusCode::UNAUTHORIZED,
+            "attempt {attempt}"
+        );
+    }
+    // …but the account itself is now locked for the hour, from anywhere.
+    let blocked = client
+        .post(app.url("/api/v1/session"))
+        .header("x-forwarded-for", "198.51.100.200")
+        .json(&json!({ "email": "ada@acme.test", "password": PASSWORD }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(blocked.status(), StatusCode::TOO_MANY_REQUESTS);
+    let retry: u64 = blocked.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(retry > 60 && retry <= 3600, "Retry-After {retry}");
+    app.stop().await;
+}
+
 async fn cross_site_requests_are_refused(db: Db) {
     let app = TestApp::spawn(db).await;
     let (client, workspace) = app.sign_up("Ada", "ada@acme.test").await;
@@ -637,6 +677,7 @@ on_both_databases!(
     sessions_are_new_at_sign_in_and_end_at_sign_out_and_password_change,
     sign_in_is_throttled_per_address_even_with_forged_forwarding,
     a_trusted_proxy_forwards_client_addresses,
+    sign_in_is_throttled_per_account_across_addresses,
     cross_site_requests_are_refused,
     api_tokens_work_until_revoked,
     every_response_carries_security_headers,

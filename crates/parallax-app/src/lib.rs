@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod analysis;
 pub mod error;
+pub mod gaps;
 pub mod policy;
 pub mod rounds;
 pub mod secrets;

@@ -29,6 +29,12 @@ pub enum Permission {
     /// Open, send, reveal and close rounds; take notes, flag, ask clarifying
     /// questions.
     ManageRounds,
+    /// Add a gap by hand from a revealed round one can see, and comment on
+    /// actions.
+    AddGaps,
+    /// Accept and dismiss proposed gaps, edit gaps, record decisions, change
+    /// status, add and assign actions.
+    ManageGaps,
 }
 
 /// Whether `role` grants `permission`.
@@ -39,10 +45,24 @@ pub fn role_allows(role: Role, permission: Permission) -> bool {
             role == Role::Owner
         }
         Permission::ViewVision => role != Role::Advisor,
-        Permission::EditVision | Permission::ManageRounds => {
+        Permission::EditVision | Permission::ManageRounds | Permission::ManageGaps => {
             matches!(role, Role::Owner | Role::Leader)
         }
+        Permission::AddGaps => role != Role::Advisor,
     }
+}
+
+/// Gaps and their actions follow the visibility of the round they came from:
+/// someone sees a gap exactly when they may see its round, and a gap only
+/// ever comes from a revealed round.
+pub fn may_view_gap(role: Role, is_participant: bool, round_state: RoundState) -> bool {
+    round_state.is_revealed() && may_view_round(role, is_participant)
+}
+
+/// Who may change an action's status: those who manage gaps, and the person
+/// who owns the action.
+pub fn may_update_action(role: Role, owns_action: bool) -> bool {
+    role_allows(role, Permission::ManageGaps) || owns_action
 }
 
 /// Whether someone may see a round at all: those who run rounds see every
@@ -125,6 +145,40 @@ mod tests {
             assert!(may_view_round(role, true));
         }
         assert!(!role_allows(Role::Advisor, Permission::ViewVision));
+    }
+
+    #[test]
+    fn gaps_follow_the_round() {
+        use RoundState::*;
+        for role in Role::ALL {
+            for state in [Draft, Answering] {
+                assert!(
+                    !may_view_gap(role, true, state),
+                    "nothing before the reveal"
+                );
+            }
+            assert_eq!(
+                may_view_gap(role, false, Revealed),
+                may_view_round(role, false)
+            );
+            assert!(may_view_gap(role, true, Closed));
+            assert_eq!(
+                role_allows(role, Permission::ManageGaps),
+                matches!(role, Role::Owner | Role::Leader)
+            );
+            assert_eq!(
+                role_allows(role, Permission::AddGaps),
+                role != Role::Advisor
+            );
+            assert!(
+                may_update_action(role, true),
+                "owners of an action update it"
+            );
+            assert_eq!(
+                may_update_action(role, false),
+                matches!(role, Role::Owner | Role::Leader)
+            );
+        }
     }
 
     #[test]

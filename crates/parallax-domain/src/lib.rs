@@ -4,6 +4,7 @@
 //! the code holds only valid values. Nothing in this crate does IO.
 
 pub mod account;
+pub mod gap;
 pub mod round;
 pub mod vision;
 pub mod workspace;

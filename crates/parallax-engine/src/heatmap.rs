@@ -10,7 +10,7 @@ use std::fmt::Write;
 
 const CELL_W: usize = 64;
 const CELL_H: usize = 34;
-const LABEL_W: usize = 300;
+const LABEL_W: usize = 360;
 const HEADER_H: usize = 48;
 const LEGEND_H: usize = 44;
 /// Longest question label drawn in full; the full text stays in the title.
@@ -72,7 +72,8 @@ pub fn heatmap_svg(
     participants: &[String],
     cells: &[Vec<Option<f64>>],
 ) -> String {
-    let width = LABEL_W + CELL_W * participants.len().max(1) + 16;
+    // Wide enough for the legend even with a single participant column.
+    let width = (LABEL_W + CELL_W * participants.len().max(1) + 16).max(LABEL_W + 240);
     let height = HEADER_H + CELL_H * questions.len() + LEGEND_H + 8;
     let title = "Alignment by question and participant";
     let mut svg = String::new();

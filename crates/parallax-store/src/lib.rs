@@ -10,6 +10,7 @@
 mod accounts;
 mod analysis;
 mod audit;
+mod gaps;
 mod migrate;
 mod rounds;
 mod workspaces;
@@ -23,6 +24,9 @@ use sqlx::{AnyPool, Executor};
 pub use accounts::{ApiTokenRecord, NewUser, UserRecord};
 pub use analysis::AnalysisRecord;
 pub use audit::AuditRecord;
+pub use gaps::{
+    ActionRecord, CommentRecord, GapChange, GapEventRecord, GapRecord, NewGap, OwnedActionRecord,
+};
 pub use rounds::{
     AnswerRecord, ClarificationRecord, NoteRecord, NoteWrite, ParticipantRecord, RoundRecord,
     VisionRecord,

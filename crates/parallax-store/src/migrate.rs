@@ -27,6 +27,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(1, "0001_foundation"),
     migration!(2, "0002_vision_rounds"),
     migration!(3, "0003_analysis"),
+    migration!(4, "0004_gaps"),
 ];
 
 /// An arbitrary constant that names Parallax's migration lock on PostgreSQL.

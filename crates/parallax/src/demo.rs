@@ -1,10 +1,14 @@
 //! The demo workspace of the quick start: a leader and a technical lead who
 //! already ran one alignment round, so a first visit shows the product — the
-//! listening session with realistic answers — not empty pages.
+//! listening session with realistic answers, and a gap register with
+//! decisions, actions and a gap that recurs in a second round — not empty
+//! pages.
 
 use parallax_app::accounts::SignUp;
+use parallax_app::gaps::{GapEdit, NewAction, NewGapInput};
 use parallax_app::rounds::{NewRound, VisionEdit};
 use parallax_app::{Actor, App};
+use parallax_domain::gap::{ActionKind, GapStatus, Severity};
 use parallax_domain::round::Flag;
 use parallax_domain::vision::{AnswerValue, Pillar};
 use parallax_domain::workspace::Role;
@@ -160,61 +164,15 @@ pub async fn seed(app: &App) -> anyhow::Result<bool> {
     app.edit_vision(&leader, w, vision.version, VisionEdit::SetPillars(pillars))
         .await?;
 
-    let round = app
-        .create_round(
-            &leader,
-            w,
-            &NewRound {
-                title: "Autumn 2026 alignment".into(),
-                participants: vec![tech.id()],
-                due_at: None,
-            },
-        )
-        .await?;
-    app.send_round(&leader, w, round.id).await?;
-    for (key, mine, theirs) in ANSWERS {
-        app.save_answer(
-            &leader,
-            w,
-            round.id,
-            key,
-            &AnswerValue::Text(mine.into()),
-            None,
-        )
-        .await?;
-        app.save_answer(
-            &tech,
-            w,
-            round.id,
-            key,
-            &AnswerValue::Text(theirs.into()),
-            None,
-        )
-        .await?;
-    }
-    let ranking =
-        |list: [&str; 7]| AnswerValue::Ranking(list.iter().map(|s| s.to_string()).collect());
-    app.save_answer(
+    let round = answered_round(
+        app,
         &leader,
-        w,
-        round.id,
-        "priorities",
-        &ranking(PRIORITIES_LEADER),
-        None,
-    )
-    .await?;
-    app.save_answer(
         &tech,
         w,
-        round.id,
-        "priorities",
-        &ranking(PRIORITIES_TECH),
-        None,
+        "Autumn 2026 alignment",
+        |_, theirs| theirs,
     )
     .await?;
-    app.submit_answers(&leader, w, round.id).await?;
-    app.submit_answers(&tech, w, round.id).await?;
-    app.reveal_round(&leader, w, round.id, false).await?;
     for (key, flag, note) in NOTES {
         let note = NoteWrite {
             question_key: key,
@@ -237,5 +195,220 @@ pub async fn seed(app: &App) -> anyhow::Result<bool> {
         .await?;
     app.answer_clarification(&tech, w, round.id, asked, "Product readiness. Groups need single sign-on and the API before they buy; small clinics could come sooner.")
         .await?;
+    register(app, &leader, &tech, w, round.id).await?;
     Ok(true)
+}
+
+/// Opens, answers, submits and reveals a round; the technical lead's answer
+/// to each text question is `tech_answer(key, their first-round answer)`.
+async fn answered_round(
+    app: &App,
+    leader: &Actor,
+    tech: &Actor,
+    w: i64,
+    title: &str,
+    tech_answer: impl Fn(&str, &'static str) -> &'static str,
+) -> anyhow::Result<parallax_store::RoundRecord> {
+    let round = app
+        .create_round(
+            leader,
+            w,
+            &NewRound {
+                title: title.into(),
+                participants: vec![tech.id()],
+                due_at: None,
+            },
+        )
+        .await?;
+    app.send_round(leader, w, round.id).await?;
+    for (key, mine, theirs) in ANSWERS {
+        app.save_answer(
+            leader,
+            w,
+            round.id,
+            key,
+            &AnswerValue::Text(mine.into()),
+            None,
+        )
+        .await?;
+        let theirs = AnswerValue::Text(tech_answer(key, theirs).into());
+        app.save_answer(tech, w, round.id, key, &theirs, None)
+            .await?;
+    }
+    let ranking =
+        |list: [&str; 7]| AnswerValue::Ranking(list.iter().map(|s| s.to_string()).collect());
+    app.save_answer(
+        leader,
+        w,
+        round.id,
+        "priorities",
+        &ranking(PRIORITIES_LEADER),
+        None,
+    )
+    .await?;
+    app.save_answer(
+        tech,
+        w,
+        round.id,
+        "priorities",
+        &ranking(PRIORITIES_TECH),
+        None,
+    )
+    .await?;
+    app.submit_answers(leader, w, round.id).await?;
+    app.submit_answers(tech, w, round.id).await?;
+    app.reveal_round(leader, w, round.id, false).await?;
+    Ok(round)
+}
+
+const DAY_MS: i64 = 24 * 3600 * 1000;
+
+/// The gap register: gaps from the first round with a decision and actions
+/// of each kind, a second round in which the three-year targets line up but
+/// the customer question does not — a pattern across two rounds.
+async fn register(
+    app: &App,
+    leader: &Actor,
+    tech: &Actor,
+    w: i64,
+    first: i64,
+) -> anyhow::Result<()> {
+    let gap = |round_id, key: &str, title: &str, description: &str, severity| NewGapInput {
+        round_id,
+        question_key: Some(key.into()),
+        participant_id: Some(tech.id()),
+        title: title.into(),
+        description: description.into(),
+        severity,
+    };
+    let customer = app
+        .add_gap(leader, w, &gap(first, "ideal-customer", "Small clinics or clinic groups first?", "Lena builds for independent clinics without IT staff; Tom for groups with 20+ locations and an IT department.", Severity::High))
+        .await?;
+    let targets = app
+        .add_gap(
+            leader,
+            w,
+            &gap(
+                first,
+                "horizon-3",
+                "Three-year targets: 1,000 vs 300 clinics",
+                "4M vs 2M ARR, 35 vs 20 people. Sales capacity or product readiness?",
+                Severity::High,
+            ),
+        )
+        .await?;
+    let priorities = app
+        .add_gap(
+            leader,
+            w,
+            &gap(
+                first,
+                "priorities",
+                "Growth first or reliability first",
+                "Security is last for Lena and second for Tom.",
+                Severity::Medium,
+            ),
+        )
+        .await?;
+    app.edit_gap(leader, w, customer.id, &GapEdit {
+        status: Some(GapStatus::Decided),
+        decision: Some("Small clinics first until 500 customers; groups from 2028 with single sign-on and the API.".into()),
+        ..GapEdit::default()
+    })
+    .await?;
+    let now = parallax_store::now_ms();
+    let actions = [
+        (
+            customer.id,
+            ActionKind::PriorityChange,
+            "Move single sign-on and the partner API to the 2028 roadmap",
+            leader,
+            Some(now + 30 * DAY_MS),
+        ),
+        (
+            customer.id,
+            ActionKind::TeamStructure,
+            "Form an onboarding squad for small clinics",
+            tech,
+            Some(now + 21 * DAY_MS),
+        ),
+        (
+            customer.id,
+            ActionKind::Communication,
+            "Explain the customer decision at the all-hands",
+            leader,
+            Some(now - 3 * DAY_MS),
+        ),
+        (
+            priorities.id,
+            ActionKind::ProcessChange,
+            "Add a reliability review to every release",
+            tech,
+            Some(now + 14 * DAY_MS),
+        ),
+        (
+            targets.id,
+            ActionKind::Communication,
+            "Share the sales-capacity model with the partner team",
+            leader,
+            None,
+        ),
+    ];
+    for (gap_id, kind, title, owner, due_at) in actions {
+        let new = NewAction {
+            kind,
+            title: title.into(),
+            owner_id: owner.id(),
+            due_at,
+        };
+        app.add_action(leader, w, gap_id, &new).await?;
+    }
+
+    let second = answered_round(
+        app,
+        leader,
+        tech,
+        w,
+        "Winter 2027 alignment",
+        |key, theirs| match ANSWERS.iter().find(|(k, _, _)| *k == key) {
+            Some((_, mine, _)) if key == "horizon-3" => mine,
+            _ => theirs,
+        },
+    )
+    .await?;
+    let notes = [
+        (
+            "ideal-customer",
+            Flag::Misaligned,
+            "Still groups vs small clinics, although we decided.",
+        ),
+        (
+            "horizon-3",
+            Flag::Aligned,
+            "Same targets now: 1,000 clinics, 4M ARR.",
+        ),
+    ];
+    for (key, flag, body) in notes {
+        let note = NoteWrite {
+            question_key: key,
+            participant_id: tech.id(),
+            body,
+            flag: Some(flag),
+            expected_version: None,
+        };
+        app.save_note(leader, w, second.id, &note).await?;
+    }
+    app.add_gap(
+        leader,
+        w,
+        &gap(
+            second.id,
+            "ideal-customer",
+            "Still split on who we build for first",
+            "The decision from autumn has not reached the partner team's answers.",
+            Severity::High,
+        ),
+    )
+    .await?;
+    Ok(())
 }

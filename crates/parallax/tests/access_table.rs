@@ -40,6 +40,10 @@ enum Rule {
     Members(u16),
     /// Owners get `ok`, other members 403, outsiders 404.
     Owners(u16),
+    /// Owners and leaders get `ok`, other members 403, outsiders 404.
+    Managers(u16),
+    /// Members but advisors get `ok`, advisors 403, outsiders 404.
+    Contributors(u16),
     /// Any signed-in person gets `ok`.
     SignedIn(u16),
     /// Everyone, signed in or not, gets `ok`.
@@ -74,6 +78,10 @@ fn expected(rule: Rule, who: Who, api: bool) -> u16 {
         (Rule::Members(ok), _) if insider => ok,
         (Rule::Owners(ok), Who::Owner) => ok,
         (Rule::Owners(_), _) if insider => 403,
+        (Rule::Managers(ok), Who::Owner | Who::Leader) => ok,
+        (Rule::Managers(_), _) if insider => 403,
+        (Rule::Contributors(_), Who::Advisor) => 403,
+        (Rule::Contributors(ok), _) if insider => ok,
         _ => 404,
     }
 }
@@ -390,6 +398,69 @@ async fn every_route_and_every_caller(db: Db) {
             Body::None,
             Rule::Owners(200),
         ),
+        row(
+            Method::GET,
+            "/w/{workspace_id}/gaps",
+            format!("/w/{w}/gaps"),
+            Body::None,
+            Rule::Members(200),
+        ),
+        row(
+            Method::GET,
+            "/w/{workspace_id}/gaps/new",
+            format!("/w/{w}/gaps/new"),
+            Body::None,
+            Rule::Contributors(200),
+        ),
+        row(
+            Method::GET,
+            "/w/{workspace_id}/gaps/patterns",
+            format!("/w/{w}/gaps/patterns"),
+            Body::None,
+            Rule::Members(200),
+        ),
+        row(
+            Method::GET,
+            "/w/{workspace_id}/gaps/proposals",
+            format!("/w/{w}/gaps/proposals"),
+            Body::None,
+            Rule::Managers(200),
+        ),
+        row(
+            Method::GET,
+            "/api/v1/workspaces/{workspace_id}/gaps",
+            format!("/api/v1/workspaces/{w}/gaps"),
+            Body::None,
+            Rule::Members(200),
+        ),
+        row(
+            Method::GET,
+            "/api/v1/workspaces/{workspace_id}/gaps/patterns",
+            format!("/api/v1/workspaces/{w}/gaps/patterns"),
+            Body::None,
+            Rule::Members(200),
+        ),
+        row(
+            Method::GET,
+            "/api/v1/workspaces/{workspace_id}/gaps/proposals",
+            format!("/api/v1/workspaces/{w}/gaps/proposals"),
+            Body::None,
+            Rule::Managers(200),
+        ),
+        row(
+            Method::GET,
+            "/actions",
+            "/actions".into(),
+            Body::None,
+            Rule::SignedIn(200),
+        ),
+        row(
+            Method::GET,
+            "/api/v1/actions",
+            "/api/v1/actions".into(),
+            Body::None,
+            Rule::SignedIn(200),
+        ),
     ];
 
     // Routes whose behaviour depends on more than the caller's role are
@@ -429,6 +500,31 @@ async fn every_route_and_every_caller(db: Db) {
         ),
         ("/api/openapi.json", "parallax-web api::openapi::tests"),
     ];
+    // One gap's routes depend on whether the caller may see the gap's round
+    // and on its state; gaps_http walks them (members outside the round,
+    // advisors and outsiders get 404, non-managers 403).
+    let gap_routes = "gaps_http::proposals_decisions_actions_and_access";
+    let elsewhere: Vec<(&str, &str)> = elsewhere
+        .into_iter()
+        .chain(
+            [
+                "/w/{workspace_id}/gaps/proposals/accept",
+                "/w/{workspace_id}/gaps/proposals/dismiss",
+                "/w/{workspace_id}/gaps/{gap_id}",
+                "/w/{workspace_id}/gaps/{gap_id}/status",
+                "/w/{workspace_id}/gaps/{gap_id}/actions",
+                "/w/{workspace_id}/gaps/{gap_id}/actions/{action_id}",
+                "/w/{workspace_id}/gaps/{gap_id}/actions/{action_id}/comments",
+                "/api/v1/workspaces/{workspace_id}/gaps/proposals/accept",
+                "/api/v1/workspaces/{workspace_id}/gaps/proposals/dismiss",
+                "/api/v1/workspaces/{workspace_id}/gaps/{gap_id}",
+                "/api/v1/workspaces/{workspace_id}/gaps/{gap_id}/actions",
+                "/api/v1/workspaces/{workspace_id}/gaps/{gap_id}/actions/{action_id}",
+                "/api/v1/workspaces/{workspace_id}/gaps/{gap_id}/actions/{action_id}/comments",
+            ]
+            .map(|path| (path, gap_routes)),
+        )
+        .collect();
     // The vision's and the rounds' routes are walked by every caller in every
     // round state in blind.rs, and their rules in rounds_http.rs.
     let elsewhere_prefixes = [

@@ -130,6 +130,15 @@ async fn nobody_reads_an_answer_before_the_reveal(db: Db) {
         api.clone(),
         format!("{api}/session"),
         format!("/api/v1/workspaces/{w}/audit"),
+        format!("/w/{w}/gaps"),
+        format!("/w/{w}/gaps/new?round={r}"),
+        format!("/w/{w}/gaps/proposals"),
+        format!("/w/{w}/gaps/patterns"),
+        format!("/api/v1/workspaces/{w}/gaps"),
+        format!("/api/v1/workspaces/{w}/gaps/proposals"),
+        format!("/api/v1/workspaces/{w}/gaps/patterns"),
+        "/actions".into(),
+        "/api/v1/actions".into(),
         "/metrics".into(),
     ];
 

@@ -59,4 +59,8 @@ async fn rounds(db: Db) {
     scenario(db, "rounds.test.mjs").await;
 }
 
-on_both_databases!(foundation, rounds);
+async fn gaps(db: Db) {
+    scenario(db, "gaps.test.mjs").await;
+}
+
+on_both_databases!(foundation, rounds, gaps);

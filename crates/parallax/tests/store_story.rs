@@ -3,10 +3,11 @@
 mod common;
 
 use common::{Db, fresh_database};
+use parallax_domain::gap::{ActionKind, ActionStatus, GapStatus, Severity};
 use parallax_domain::round::{Flag, RoundState};
 use parallax_domain::vision::AnswerValue;
 use parallax_domain::workspace::Role;
-use parallax_store::{NewUser, NoteWrite, Store, StoreError, now_ms};
+use parallax_store::{GapChange, NewGap, NewUser, NoteWrite, Store, StoreError, now_ms};
 
 fn user<'a>(email: &'a str, name: &'a str) -> NewUser<'a> {
     NewUser {
@@ -21,7 +22,12 @@ async fn story(db: Db) {
     let store = Store::connect(&url).await.unwrap();
     assert_eq!(
         store.migrate().await.unwrap(),
-        vec!["0001_foundation", "0002_vision_rounds", "0003_analysis"]
+        vec![
+            "0001_foundation",
+            "0002_vision_rounds",
+            "0003_analysis",
+            "0004_gaps"
+        ]
     );
     assert!(
         store.migrate().await.unwrap().is_empty(),
@@ -272,6 +278,116 @@ async fn story(db: Db) {
             .await,
         Err(StoreError::Conflict)
     ));
+
+    // Gaps: a proposal becomes a gap once; edits are versioned and recorded.
+    let new_gap = NewGap {
+        workspace_id: acme.id,
+        round_id: round.id,
+        question_key: Some("why-us"),
+        participant_id: Some(bob.id),
+        proposal_key: Some("why-us:2"),
+        title: "Why us, read twice",
+        description: "Integrations vs set-up time.",
+        severity: Severity::High,
+        theme: None,
+        created_by: ada.id,
+    };
+    let gap = store
+        .insert_gap(&new_gap, "why us read twice")
+        .await
+        .unwrap();
+    assert_eq!((gap.status, gap.version), (GapStatus::Open, 1));
+    assert!(matches!(
+        store.insert_gap(&new_gap, "why us read twice").await,
+        Err(StoreError::Duplicate)
+    ));
+    let by_hand = NewGap {
+        proposal_key: None,
+        ..new_gap
+    };
+    store
+        .insert_gap(&by_hand, "why us read twice")
+        .await
+        .unwrap();
+    store
+        .insert_gap(&by_hand, "why us read twice")
+        .await
+        .unwrap();
+    assert_eq!(
+        store.gaps(acme.id).await.unwrap().len(),
+        3,
+        "gaps by hand never collide"
+    );
+    let change = GapChange {
+        title: "Why us, read twice",
+        description: "Integrations vs set-up time.",
+        severity: Severity::Medium,
+        status: GapStatus::Decided,
+        decision: "Lead with set-up time.",
+    };
+    let decided = store
+        .update_gap(gap.id, 1, &change, "why us read twice", ada.id, "decided")
+        .await
+        .unwrap();
+    assert_eq!((decided.status, decided.version), (GapStatus::Decided, 2));
+    assert!(matches!(
+        store
+            .update_gap(gap.id, 1, &change, "why us read twice", ada.id, "stale")
+            .await,
+        Err(StoreError::Conflict)
+    ));
+    let history: Vec<String> = store
+        .gap_events(gap.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.what)
+        .collect();
+    assert_eq!(history, ["gap added", "decided"]);
+
+    // Actions, their owner's open list, comments; dismissals are remembered once.
+    let mut action_ids = Vec::new();
+    for kind in ActionKind::ALL {
+        let action = store
+            .insert_action(gap.id, *kind, "Do it", bob.id, Some(now_ms() - 1), ada.id)
+            .await
+            .unwrap();
+        assert_eq!(action.owner_name.as_deref(), Some("Bob"));
+        action_ids.push(action.id);
+    }
+    assert_eq!(store.open_actions_of(bob.id).await.unwrap().len(), 4);
+    store
+        .set_action_status(gap.id, action_ids[0], ActionStatus::Done)
+        .await
+        .unwrap();
+    assert!(matches!(
+        store
+            .set_action_status(gap.id + 1000, action_ids[1], ActionStatus::Done)
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    let open = store.open_actions_of(bob.id).await.unwrap();
+    assert_eq!(open.len(), 3);
+    assert_eq!(open[0].workspace_name, "Acme");
+    assert_eq!(store.workspace_actions(acme.id).await.unwrap().len(), 4);
+    store
+        .add_comment(action_ids[1], bob.id, "On it.")
+        .await
+        .unwrap();
+    let comments = store.comments(gap.id).await.unwrap();
+    assert_eq!(comments[0].author_name.as_deref(), Some("Bob"));
+    store
+        .dismiss_proposal(round.id, "feeling:2", ada.id)
+        .await
+        .unwrap();
+    store
+        .dismiss_proposal(round.id, "feeling:2", ada.id)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.dismissed_proposals(acme.id).await.unwrap(),
+        vec![(round.id, "feeling:2".to_owned())]
+    );
 
     // Embeddings are cached by text hash; an analysis is claimed once.
     store

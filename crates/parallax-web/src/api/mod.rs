@@ -3,6 +3,7 @@
 //! session cookie.
 
 mod accounts;
+mod gaps;
 mod openapi;
 mod rounds;
 mod workspaces;
@@ -14,6 +15,7 @@ pub(crate) fn routes() -> Routes {
     routes.extend(accounts::routes());
     routes.extend(workspaces::routes());
     routes.extend(rounds::routes());
+    routes.extend(gaps::routes());
     routes.extend(openapi::routes());
     routes
 }

@@ -199,6 +199,66 @@ const OPERATIONS: &[(&str, &str, &str)] = &[
         "/api/v1/workspaces/{workspace_id}/rounds/{round_id}/clarifications/{clarification_id}/answer",
         "Answer a clarifying question put to the caller",
     ),
+    (
+        "get",
+        "/api/v1/workspaces/{workspace_id}/gaps",
+        "The gap register: gaps from revealed rounds the caller may see, with open actions and the next round's check",
+    ),
+    (
+        "post",
+        "/api/v1/workspaces/{workspace_id}/gaps",
+        "Add a gap by hand from a revealed round (not advisors)",
+    ),
+    (
+        "get",
+        "/api/v1/workspaces/{workspace_id}/gaps/proposals",
+        "Gaps the analysis and the flags propose, never duplicates of open gaps (owners and leaders)",
+    ),
+    (
+        "post",
+        "/api/v1/workspaces/{workspace_id}/gaps/proposals/accept",
+        "Accept a proposal: {round_id, key} with optional title, description, severity",
+    ),
+    (
+        "post",
+        "/api/v1/workspaces/{workspace_id}/gaps/proposals/dismiss",
+        "Dismiss a proposal for good: {round_id, key}",
+    ),
+    (
+        "get",
+        "/api/v1/workspaces/{workspace_id}/gaps/patterns",
+        "Gaps recurring across questions, people and rounds: how often, since when, growing or shrinking",
+    ),
+    (
+        "get",
+        "/api/v1/workspaces/{workspace_id}/gaps/{gap_id}",
+        "One gap with actions, comments and history",
+    ),
+    (
+        "patch",
+        "/api/v1/workspaces/{workspace_id}/gaps/{gap_id}",
+        "Edit a gap, record the decision, change its status (version; confirm to close with open actions)",
+    ),
+    (
+        "post",
+        "/api/v1/workspaces/{workspace_id}/gaps/{gap_id}/actions",
+        "Add an action: kind, title, owner_id, due_at",
+    ),
+    (
+        "patch",
+        "/api/v1/workspaces/{workspace_id}/gaps/{gap_id}/actions/{action_id}",
+        "Set an action's status (managers or its owner)",
+    ),
+    (
+        "post",
+        "/api/v1/workspaces/{workspace_id}/gaps/{gap_id}/actions/{action_id}/comments",
+        "Comment on an action",
+    ),
+    (
+        "get",
+        "/api/v1/actions",
+        "The caller's open actions across workspaces (overdue marked)",
+    ),
     ("get", "/api/openapi.json", "This document"),
 ];
 

@@ -31,6 +31,7 @@ pub(crate) fn page(
                         nav aria-label="Main" {
                             @if let Some(actor) = actor {
                                 a href="/w" { "Workspaces" }
+                                a href="/actions" { "My actions" }
                                 a href="/account" { (actor.user.name) }
                                 form method="post" action="/logout" {
                                     button type="submit" { "Sign out" }
@@ -154,6 +155,7 @@ pub(crate) fn workspace_nav(view: &WorkspaceView, current: &str) -> Markup {
     let mut tabs = vec![
         ("overview", format!("/w/{id}"), "Overview"),
         ("rounds", format!("/w/{id}/rounds"), "Rounds"),
+        ("gaps", format!("/w/{id}/gaps"), "Gaps"),
         ("members", format!("/w/{id}/members"), "Members"),
     ];
     if view.role != Role::Advisor {

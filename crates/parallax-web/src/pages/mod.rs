@@ -1,6 +1,7 @@
 //! Server-rendered pages. Each works without JavaScript.
 
 mod accounts;
+mod gaps;
 mod invites;
 pub(crate) mod layout;
 mod rounds;
@@ -16,5 +17,6 @@ pub(crate) fn routes() -> Routes {
     routes.extend(invites::routes());
     routes.extend(vision::routes());
     routes.extend(rounds::routes());
+    routes.extend(gaps::routes());
     routes
 }

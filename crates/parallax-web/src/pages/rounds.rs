@@ -91,7 +91,7 @@ fn form_value<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str>
         .map(|(_, v)| v.as_str())
 }
 
-fn parse_date(raw: &str) -> Result<Option<i64>, AppError> {
+pub(super) fn parse_date(raw: &str) -> Result<Option<i64>, AppError> {
     let raw = raw.trim();
     if raw.is_empty() {
         return Ok(None);
@@ -954,7 +954,10 @@ fn listening_notes(
     html! {
         div.notes {
             p.muted { "With " (p.name) ": "
-                @if let Some(flag) = note.and_then(|n| n.flag) { span class={ "badge " (flag_class(flag)) } { (flag.label()) } } @else { "not flagged yet" } }
+                @if let Some(flag) = note.and_then(|n| n.flag) { span class={ "badge " (flag_class(flag)) } { (flag.label()) } } @else { "not flagged yet" }
+                @if note.and_then(|n| n.flag) == Some(Flag::Misaligned) && s.view.role != Role::Advisor {
+                    " " a.button.small href={ "/w/" (s.view.round.workspace_id) "/gaps/new?round=" (s.view.round.id) "&question=" (q.key) "&participant=" (p.user_id) } { "Open a gap" }
+                } }
             @if editable {
                 form.stack method="post" action={ (base) "/notes/" (q.key) "/" (p.user_id) } {
                     input type="hidden" name="version" value=(note.map(|n| n.version).unwrap_or(0));

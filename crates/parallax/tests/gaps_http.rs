@@ -1,0 +1,545 @@
+//! The gap register through the real server: proposals from a revealed
+//! round, gaps by hand, access by round, decisions, actions of each kind,
+//! "my actions", closing with open actions, patterns and the next round
+//! closing the loop.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{Db, TestApp};
+use reqwest::Client;
+use serde_json::{Value, json};
+
+const LEADER: &str = "Independent physiotherapy clinics with 3 to 15 practitioners. They have no IT staff. 1,000 paying clinics in three years.";
+const TECH: &str = "Large clinic groups with 20 or more locations and their own IT department. 300 clinics in three years.";
+
+async fn get(client: &Client, url: String) -> (u16, Value) {
+    let response = client.get(url).send().await.unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+/// Opens, answers (every question in text, rankings as offered), reveals a
+/// round and waits for its analysis; returns its id.
+async fn revealed_round(
+    app: &TestApp,
+    owner: &Client,
+    w: i64,
+    tech: &Client,
+    tech_id: i64,
+    title: &str,
+    (mine, theirs): (&str, &str),
+) -> i64 {
+    let round: Value = owner
+        .post(app.url(&format!("/api/v1/workspaces/{w}/rounds")))
+        .json(&json!({"title": title, "participants": [tech_id]}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let r = round["id"].as_i64().unwrap();
+    let api = app.url(&format!("/api/v1/workspaces/{w}/rounds/{r}"));
+    owner.post(format!("{api}/send")).send().await.unwrap();
+    for q in round["questions"].as_array().unwrap() {
+        let key = q["key"].as_str().unwrap();
+        let answer = |text: &str| match q["kind"]["type"].as_str().unwrap() {
+            "ranking" => json!({"type": "ranking", "value": q["kind"]["options"]}),
+            _ => json!({"type": "text", "value": text}),
+        };
+        for (client, text) in [(owner, mine), (tech, theirs)] {
+            let saved = client
+                .put(format!("{api}/answers/{key}"))
+                .json(&json!({"answer": answer(text)}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(saved.status(), 200);
+        }
+    }
+    owner.post(format!("{api}/submit")).send().await.unwrap();
+    tech.post(format!("{api}/submit")).send().await.unwrap();
+    let revealed = owner.post(format!("{api}/reveal")).send().await.unwrap();
+    assert_eq!(revealed.status(), 204);
+    for _ in 0..300 {
+        let (_, session) = get(owner, format!("{api}/session")).await;
+        if session["analysis"]["status"] == "done" {
+            return r;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the analysis did not finish");
+}
+
+async fn flag(app: &TestApp, owner: &Client, w: i64, r: i64, key: &str, who: i64, flag: &str) {
+    let saved = owner
+        .put(app.url(&format!(
+            "/api/v1/workspaces/{w}/rounds/{r}/notes/{key}/{who}"
+        )))
+        .json(&json!({"note": format!("{key} is {flag}"), "flag": flag}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(saved.status(), 200, "{}", saved.text().await.unwrap());
+}
+
+async fn proposals(app: &TestApp, client: &Client, w: i64) -> Vec<Value> {
+    let (status, body) = get(
+        client,
+        app.url(&format!("/api/v1/workspaces/{w}/gaps/proposals")),
+    )
+    .await;
+    assert_eq!(status, 200);
+    body["proposals"].as_array().unwrap().clone()
+}
+
+async fn proposals_decisions_actions_and_access(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let (owner, w) = app.sign_up("Lena", "lena@acme.test").await;
+    let (tech, tech_id) = app
+        .join(&owner, w, "tech_lead", "Tom", "tom@partner.test")
+        .await;
+    let (member, _) = app.join(&owner, w, "member", "Max", "max@acme.test").await;
+    let (advisor, _) = app
+        .join(&owner, w, "advisor", "Ava", "ava@board.test")
+        .await;
+    let (stranger, _) = app.sign_up("Xena", "xena@other.test").await;
+    let gaps_url = app.url(&format!("/api/v1/workspaces/{w}/gaps"));
+
+    // A round that is not revealed gives no gaps and no proposals.
+    let draft: Value = owner
+        .post(app.url(&format!("/api/v1/workspaces/{w}/rounds")))
+        .json(&json!({"title": "Draft", "participants": [tech_id]}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let early = owner
+        .post(&gaps_url)
+        .json(&json!({"round_id": draft["id"], "title": "Too early", "severity": "high"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(early.status(), 422);
+    assert!(proposals(&app, &owner, w).await.is_empty());
+
+    let r = revealed_round(&app, &owner, w, &tech, tech_id, "Q1", (LEADER, TECH)).await;
+    flag(&app, &owner, w, r, "ideal-customer", tech_id, "misaligned").await;
+    flag(&app, &owner, w, r, "feeling", tech_id, "aligned").await;
+    let offered = proposals(&app, &owner, w).await;
+    let key = format!("ideal-customer:{tech_id}");
+    let flagged = offered
+        .iter()
+        .find(|p| p["key"] == key.as_str())
+        .expect("the misaligned flag is proposed");
+    assert_eq!(flagged["source"], "flag");
+    assert_eq!(flagged["severity"], "high");
+    assert!(
+        !offered
+            .iter()
+            .any(|p| p["key"] == format!("feeling:{tech_id}").as_str()),
+        "a question flagged aligned is not proposed"
+    );
+    let horizon = offered
+        .iter()
+        .find(|p| p["key"] == format!("horizon-3:{tech_id}").as_str())
+        .expect("contradicting numbers are proposed");
+    assert!(horizon["description"].as_str().unwrap().contains("1,000"));
+    assert_eq!(
+        tech.get(app.url(&format!("/api/v1/workspaces/{w}/gaps/proposals")))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        403,
+        "proposals are for those who manage gaps"
+    );
+
+    // Accept with an edited title; dismiss another; neither comes back.
+    let accepted = owner
+        .post(app.url(&format!("/api/v1/workspaces/{w}/gaps/proposals/accept")))
+        .json(&json!({"round_id": r, "key": key, "title": "Small clinics vs clinic groups"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(accepted.status(), 201);
+    let gap: Value = accepted.json().await.unwrap();
+    let g = gap["id"].as_i64().unwrap();
+    assert_eq!(gap["title"], "Small clinics vs clinic groups");
+    assert_eq!(gap["status"], "open");
+    let again = owner
+        .post(app.url(&format!("/api/v1/workspaces/{w}/gaps/proposals/accept")))
+        .json(&json!({"round_id": r, "key": key}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 409, "a proposal becomes a gap once");
+    let dismissed = owner
+        .post(app.url(&format!("/api/v1/workspaces/{w}/gaps/proposals/dismiss")))
+        .json(&json!({"round_id": r, "key": format!("horizon-3:{tech_id}")}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(dismissed.status(), 204);
+    let left = proposals(&app, &owner, w).await;
+    assert!(
+        left.iter().all(
+            |p| p["key"] != key.as_str() && p["key"] != format!("horizon-3:{tech_id}").as_str()
+        )
+    );
+    // A manual gap with the same title as an open one keeps that title out of proposals.
+    let by_hand = tech
+        .post(&gaps_url)
+        .json(&json!({"round_id": r, "question_key": "why-us", "participant_id": tech_id, "title": "Why customers choose us", "description": "We lead with different reasons.", "severity": "medium"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(by_hand.status(), 201, "participants add gaps by hand");
+    assert!(
+        proposals(&app, &owner, w)
+            .await
+            .iter()
+            .all(|p| p["key"] != format!("why-us:{tech_id}").as_str()),
+        "no proposal duplicates an open gap"
+    );
+
+    // Bad input is refused with 4xx.
+    for body in [
+        json!({"round_id": r, "title": "x", "severity": "high"}),
+        json!({"round_id": r, "title": "Fine title", "severity": "urgent"}),
+        json!({"round_id": r, "title": "Fine title", "severity": "high", "question_key": "nope"}),
+        json!({"round_id": r, "title": "Fine title", "severity": "high", "extra": 1}),
+    ] {
+        let status = owner
+            .post(&gaps_url)
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+            .status();
+        assert!(status.is_client_error(), "{body}: {status}");
+    }
+
+    // Access follows the round.
+    let gap_url = format!("{gaps_url}/{g}");
+    assert_eq!(get(&tech, gap_url.clone()).await.0, 200);
+    for (who, client) in [
+        ("member", &member),
+        ("advisor", &advisor),
+        ("stranger", &stranger),
+    ] {
+        assert_eq!(get(client, gap_url.clone()).await.0, 404, "{who}");
+    }
+    let (_, members_list) = get(&member, gaps_url.clone()).await;
+    assert!(members_list["gaps"].as_array().unwrap().is_empty());
+    let tech_edit = tech
+        .patch(&gap_url)
+        .json(&json!({"title": "Mine now"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(tech_edit.status(), 403);
+
+    // Actions of each kind, owned by the partner's technical lead.
+    let kinds = [
+        "priority_change",
+        "team_structure",
+        "process_change",
+        "communication",
+    ];
+    let mut actions = Vec::new();
+    for (i, kind) in kinds.iter().enumerate() {
+        let due = if i == 0 {
+            1_000_000_000_000_i64
+        } else {
+            4_000_000_000_000
+        };
+        let added = owner
+            .post(format!("{gap_url}/actions"))
+            .json(&json!({"kind": kind, "title": format!("Do the {kind}"), "owner_id": tech_id, "due_at": due}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(added.status(), 201);
+        actions.push(added.json::<Value>().await.unwrap()["id"].as_i64().unwrap());
+    }
+    let (_, members) = get(&owner, app.url(&format!("/api/v1/workspaces/{w}/members"))).await;
+    let max_id = members["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["name"] == "Max")
+        .unwrap()["user_id"]
+        .as_i64()
+        .unwrap();
+    let hidden_owner = owner
+        .post(format!("{gap_url}/actions"))
+        .json(&json!({"kind": "communication", "title": "Tell Max", "owner_id": max_id}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        hidden_owner.status(),
+        422,
+        "owners must see the gap's round"
+    );
+    let (_, mine) = get(&tech, app.url("/api/v1/actions")).await;
+    let mine = mine["actions"].as_array().unwrap();
+    assert_eq!(mine.len(), 4);
+    assert_eq!(mine.iter().filter(|a| a["overdue"] == true).count(), 1);
+    let page = tech
+        .get(app.url("/actions"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Do the team_structure") && page.contains("overdue"));
+    let done = tech
+        .patch(format!("{gap_url}/actions/{}", actions[0]))
+        .json(&json!({"status": "done"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(done.status(), 200, "the owner updates their action");
+    let commented = tech
+        .post(format!("{gap_url}/actions/{}/comments", actions[1]))
+        .json(&json!({"body": "Started with the platform team."}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(commented.status(), 201);
+    let (_, mine) = get(&tech, app.url("/api/v1/actions")).await;
+    assert_eq!(mine["actions"].as_array().unwrap().len(), 3);
+
+    // Decision, stale edits, closing with open actions.
+    let no_decision = owner
+        .patch(&gap_url)
+        .json(&json!({"status": "decided", "version": 1}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(no_decision.status(), 422);
+    let decided = owner
+        .patch(&gap_url)
+        .json(&json!({"status": "decided", "decision": "Small clinics first; groups in 2028.", "version": 1}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(decided.status(), 200);
+    let stale = owner
+        .patch(&gap_url)
+        .json(&json!({"severity": "low", "version": 1}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stale.status(), 409);
+    let stale: Value = stale.json().await.unwrap();
+    assert_eq!(stale["error"]["current"]["version"], 2);
+    let close = owner
+        .patch(&gap_url)
+        .json(&json!({"status": "closed"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(close.status(), 409);
+    assert!(
+        close
+            .text()
+            .await
+            .unwrap()
+            .contains("Do the team_structure")
+    );
+    let page = owner
+        .post(app.url(&format!("/w/{w}/gaps/{g}/status")))
+        .form(&[("version", "2"), ("status", "closed")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 409);
+    assert!(page.text().await.unwrap().contains("Close anyway"));
+    let closed = owner
+        .patch(&gap_url)
+        .json(&json!({"status": "closed", "confirm": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(closed.status(), 200);
+    let (_, detail) = get(&tech, gap_url.clone()).await;
+    assert_eq!(detail["status"], "closed");
+    assert_eq!(detail["decision"], "Small clinics first; groups in 2028.");
+    assert_eq!(
+        detail["actions"][1]["comments"][0]["body"],
+        "Started with the platform team."
+    );
+    let history: Vec<&str> = detail["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["what"].as_str().unwrap())
+        .collect();
+    assert!(
+        history.iter().any(|h| h.contains("status → Closed")),
+        "{history:?}"
+    );
+    let (_, audit) = get(&owner, app.url(&format!("/api/v1/workspaces/{w}/audit"))).await;
+    let audit = audit.to_string();
+    for action in [
+        "gap.accepted",
+        "gap.added",
+        "gap.proposal_dismissed",
+        "gap.changed",
+        "gap.action_added",
+        "gap.action_changed",
+        "gap.action_commented",
+    ] {
+        assert!(audit.contains(action), "audit log lacks {action}");
+    }
+    app.stop().await;
+}
+
+async fn the_next_round_closes_the_loop_and_patterns_recur(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let (owner, w) = app.sign_up("Lena", "lena@acme.test").await;
+    let (tech, tech_id) = app
+        .join(&owner, w, "tech_lead", "Tom", "tom@partner.test")
+        .await;
+    let gaps_url = app.url(&format!("/api/v1/workspaces/{w}/gaps"));
+    let r1 = revealed_round(&app, &owner, w, &tech, tech_id, "Q1", (LEADER, TECH)).await;
+    for key in ["ideal-customer", "horizon-3"] {
+        let added = owner
+            .post(&gaps_url)
+            .json(&json!({"round_id": r1, "question_key": key, "participant_id": tech_id, "title": format!("Different readings of {key}"), "severity": "high"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(added.status(), 201);
+    }
+    let (_, list) = get(&owner, gaps_url.clone()).await;
+    assert!(
+        list["gaps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|g| g["loop_check"].is_null())
+    );
+
+    // Round 2: the same answers on both sides; the leader flags the customer aligned.
+    let r2 = revealed_round(&app, &owner, w, &tech, tech_id, "Q2", (LEADER, LEADER)).await;
+    flag(&app, &owner, w, r2, "ideal-customer", tech_id, "aligned").await;
+    let (_, list) = get(&owner, gaps_url.clone()).await;
+    let gaps = list["gaps"].as_array().unwrap();
+    let customer = gaps
+        .iter()
+        .find(|g| g["question_key"] == "ideal-customer")
+        .unwrap();
+    assert_eq!(customer["loop_check"]["aligned"], true, "{customer}");
+    assert_eq!(customer["loop_check"]["round_title"], "Q2");
+    let horizon = gaps
+        .iter()
+        .find(|g| g["question_key"] == "horizon-3")
+        .unwrap();
+    assert_eq!(
+        horizon["loop_check"]["aligned"], true,
+        "identical answers score high in the analysis: {horizon}"
+    );
+    let page = owner
+        .get(app.url(&format!("/w/{w}/gaps")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Aligned now in") && page.contains("Close gap"));
+
+    // A gap on the same question in round 2 makes a pattern across rounds.
+    let again = owner
+        .post(&gaps_url)
+        .json(&json!({"round_id": r2, "question_key": "horizon-3", "title": "Targets still apart", "severity": "medium"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 201);
+    let (_, patterns) = get(&owner, format!("{gaps_url}/patterns")).await;
+    let pattern = patterns["patterns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["by"] == "question")
+        .expect("a question pattern");
+    assert_eq!(pattern["rounds"], 2);
+    assert_eq!(pattern["in_latest_round"], 1);
+    assert_eq!(pattern["in_previous_round"], 1);
+    assert_eq!(pattern["trend"], "steady");
+    let (_, tech_patterns) = get(&tech, format!("{gaps_url}/patterns")).await;
+    assert_eq!(
+        tech_patterns["patterns"].as_array().unwrap().len(),
+        1,
+        "participants see the same"
+    );
+    app.stop().await;
+}
+
+async fn the_demo_shows_a_register_with_a_recurring_pattern(db: Db) {
+    let app = TestApp::spawn(db).await;
+    assert!(parallax::demo::seed(&app.server.app).await.unwrap());
+    let lena = app.client();
+    let login = &parallax::demo::LOGINS[0];
+    let signed_in = lena
+        .post(app.url("/api/v1/session"))
+        .json(&json!({"email": login.email, "password": login.password}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed_in.status(), 200);
+    let (_, workspaces) = get(&lena, app.url("/api/v1/workspaces")).await;
+    let w = workspaces["workspaces"][0]["id"].as_i64().unwrap();
+    let (_, gaps) = get(&lena, app.url(&format!("/api/v1/workspaces/{w}/gaps"))).await;
+    let gaps = gaps["gaps"].as_array().unwrap();
+    assert_eq!(gaps.len(), 4);
+    assert!(
+        gaps.iter()
+            .any(|g| g["status"] == "decided" && g["open_actions"] == 3)
+    );
+    let targets = gaps
+        .iter()
+        .find(|g| g["question_key"] == "horizon-3")
+        .unwrap();
+    assert_eq!(
+        targets["loop_check"]["aligned"], true,
+        "round 2 closes the loop"
+    );
+    let (_, patterns) = get(
+        &lena,
+        app.url(&format!("/api/v1/workspaces/{w}/gaps/patterns")),
+    )
+    .await;
+    let customer = patterns["patterns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["by"] == "question")
+        .expect("the customer question recurs");
+    assert_eq!(customer["rounds"], 2);
+    let (_, actions) = get(&lena, app.url("/api/v1/actions")).await;
+    assert!(
+        actions["actions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["overdue"] == true)
+    );
+    app.stop().await;
+}
+
+on_both_databases!(
+    proposals_decisions_actions_and_access,
+    the_next_round_closes_the_loop_and_patterns_recur,
+    the_demo_shows_a_register_with_a_recurring_pattern
+);

@@ -1016,13 +1016,15 @@ impl App {
     }
 
     /// Sets an action's status: those who manage gaps, or the action's owner.
+    /// `from` is the status the editor saw; if it moved on meanwhile, the
+    /// change is refused with the current status.
     pub async fn set_action_status(
         &self,
         actor: &Actor,
         workspace_id: i64,
         gap_id: i64,
         action_id: i64,
-        status: ActionStatus,
+        (from, status): (ActionStatus, ActionStatus),
     ) -> Result<ActionRecord> {
         let (role, gap, action) = self
             .visible_action(actor, workspace_id, gap_id, action_id)
@@ -1030,10 +1032,20 @@ impl App {
         if !policy::may_update_action(role, action.owner_id == Some(actor.id())) {
             return Err(AppError::Forbidden);
         }
-        let saved = self
+        let saved = match self
             .store()
-            .set_action_status(gap.id, action.id, status)
-            .await?;
+            .set_action_status(gap.id, action.id, from, status)
+            .await
+        {
+            Err(parallax_store::StoreError::Conflict) => {
+                let current = self.store().action(gap.id, action.id).await?;
+                return Err(AppError::Conflict(format!(
+                    "someone changed this action meanwhile: it is now “{}”; reload and decide again",
+                    current.status.label()
+                )));
+            }
+            other => other?,
+        };
         let what = format!("action “{}” → {}", action.title, status.label());
         self.store().gap_event(gap.id, actor.id(), &what).await?;
         self.store()

@@ -381,25 +381,31 @@ impl Store {
         .collect()
     }
 
-    /// Sets an action's status.
+    /// Sets an action's status if it still has the status the editor saw
+    /// (`from`); otherwise `Conflict`, so concurrent edits never silently
+    /// overwrite each other.
     pub async fn set_action_status(
         &self,
         gap_id: i64,
         action_id: i64,
-        status: ActionStatus,
+        from: ActionStatus,
+        to: ActionStatus,
     ) -> Result<ActionRecord> {
         let changed = sqlx::query(
-            "UPDATE gap_actions SET status = $1, updated_at = $2 WHERE id = $3 AND gap_id = $4",
+            "UPDATE gap_actions SET status = $1, updated_at = $2 WHERE id = $3 AND gap_id = $4 AND status = $5",
         )
-        .bind(status.as_str())
+        .bind(to.as_str())
         .bind(now_ms())
         .bind(action_id)
         .bind(gap_id)
+        .bind(from.as_str())
         .execute(&self.pool)
         .await?
         .rows_affected();
         if changed == 0 {
-            return Err(StoreError::NotFound);
+            // Tell a missing action from one that moved on.
+            self.action(gap_id, action_id).await?;
+            return Err(StoreError::Conflict);
         }
         self.action(gap_id, action_id).await
     }

@@ -302,11 +302,30 @@ async fn proposals_decisions_actions_and_access(db: Db) {
     assert!(page.contains("Do the team_structure") && page.contains("overdue"));
     let done = tech
         .patch(format!("{gap_url}/actions/{}", actions[0]))
-        .json(&json!({"status": "done"}))
+        .json(&json!({"from": "open", "status": "done"}))
         .send()
         .await
         .unwrap();
     assert_eq!(done.status(), 200, "the owner updates their action");
+    let stale = owner
+        .patch(format!("{gap_url}/actions/{}", actions[0]))
+        .json(&json!({"from": "open", "status": "dropped"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        stale.status(),
+        409,
+        "a change based on an old status is refused"
+    );
+    let message: Value = stale.json().await.unwrap();
+    assert!(
+        message["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("Done"),
+        "{message}"
+    );
     let commented = tech
         .post(format!("{gap_url}/actions/{}/comments", actions[1]))
         .json(&json!({"body": "Started with the platform team."}))

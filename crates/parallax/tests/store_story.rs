@@ -357,12 +357,36 @@ async fn story(db: Db) {
     }
     assert_eq!(store.open_actions_of(bob.id).await.unwrap().len(), 4);
     store
-        .set_action_status(gap.id, action_ids[0], ActionStatus::Done)
+        .set_action_status(
+            gap.id,
+            action_ids[0],
+            ActionStatus::Open,
+            ActionStatus::Done,
+        )
         .await
         .unwrap();
+    assert!(
+        matches!(
+            store
+                .set_action_status(
+                    gap.id,
+                    action_ids[0],
+                    ActionStatus::Open,
+                    ActionStatus::Dropped
+                )
+                .await,
+            Err(StoreError::Conflict)
+        ),
+        "a change from a status that moved on is refused"
+    );
     assert!(matches!(
         store
-            .set_action_status(gap.id + 1000, action_ids[1], ActionStatus::Done)
+            .set_action_status(
+                gap.id + 1000,
+                action_ids[1],
+                ActionStatus::Open,
+                ActionStatus::Done
+            )
             .await,
         Err(StoreError::NotFound)
     ));

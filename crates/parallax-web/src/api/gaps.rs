@@ -216,6 +216,8 @@ async fn add_action(
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ActionBody {
+    /// The status the caller saw; the change is refused if it moved on.
+    from: ActionStatus,
     status: ActionStatus,
 }
 
@@ -227,7 +229,13 @@ async fn set_action(
 ) -> Result<Json<Value>, ApiError> {
     let action = state
         .app
-        .set_action_status(&actor, workspace_id, gap_id, action_id, body.status)
+        .set_action_status(
+            &actor,
+            workspace_id,
+            gap_id,
+            action_id,
+            (body.from, body.status),
+        )
         .await?;
     Ok(Json(action_json(&action)))
 }

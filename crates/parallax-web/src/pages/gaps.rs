@@ -372,6 +372,7 @@ fn action_row(
             }
             @if may_update {
                 form.inline method="post" action={ (base) "/actions/" (action.id) } {
+                    input type="hidden" name="from" value=(action.status.as_str());
                     select name="status" aria-label="Action status" {
                         @for s in ActionStatus::ALL { option value=(s.as_str()) selected[*s == action.status] { (s.label()) } }
                     }
@@ -618,6 +619,7 @@ async fn add_action(
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ActionStatusForm {
+    from: String,
     status: String,
 }
 
@@ -628,9 +630,16 @@ async fn set_action(
     PageForm(form): PageForm<ActionStatusForm>,
 ) -> Result<Response, PageError> {
     let status: ActionStatus = form.status.parse().map_err(AppError::from)?;
+    let from: ActionStatus = form.from.parse().map_err(AppError::from)?;
     state
         .app
-        .set_action_status(&signed.actor, workspace_id, gap_id, action_id, status)
+        .set_action_status(
+            &signed.actor,
+            workspace_id,
+            gap_id,
+            action_id,
+            (from, status),
+        )
         .await?;
     Ok(redirect_with_flash(
         &format!("{}#actions", gap_url(workspace_id, gap_id)),
@@ -832,6 +841,7 @@ async fn my_actions(State(state): State<AppState>, signed: SignedIn) -> Result<M
                                 td { @if let Some(d) = o.action.due_at { (when(d)) @if overdue { " " span.badge.bad { "overdue" } } } @else { (dash()) } }
                                 td {
                                     form.inline method="post" action={ (gap_url(o.workspace_id, o.action.gap_id)) "/actions/" (o.action.id) } {
+                                        input type="hidden" name="from" value=(o.action.status.as_str());
                                         select name="status" aria-label="Action status" {
                                             @for s in ActionStatus::ALL { option value=(s.as_str()) selected[*s == o.action.status] { (s.label()) } }
                                         }

@@ -97,7 +97,7 @@ fn loop_note(check: &LoopCheck, close: Option<(String, i64)>) -> Markup {
     html! {
         div class={ "loop " @if check.aligned { "ok" } @else { "warn" } } {
             @if check.aligned {
-                "Aligned now in " strong { (check.round_title) } ": " (check.evidence) "."
+                span { "Aligned now in " strong { (check.round_title) } ": " (check.evidence) "." }
                 @if let Some((action, version)) = close {
                     form.inline method="post" action=(action) {
                         input type="hidden" name="status" value="closed";
@@ -106,7 +106,7 @@ fn loop_note(check: &LoopCheck, close: Option<(String, i64)>) -> Markup {
                     }
                 }
             } @else {
-                "Not aligned yet in " strong { (check.round_title) } ": " (check.evidence) "."
+                span { "Not aligned yet in " strong { (check.round_title) } ": " (check.evidence) "." }
             }
         }
     }

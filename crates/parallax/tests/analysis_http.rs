@@ -24,8 +24,9 @@ const TECH: [&str; 3] = [
     "Relief: the front desk stops rescheduling by phone.",
 ];
 
-/// Opens, answers, reveals a round of three text questions; returns the
-/// session API URL.
+/// Opens, answers, reveals a round in which three text questions differ as
+/// above, the ranking is reversed and the rest agree; returns the session
+/// API URL.
 async fn revealed_round(
     app: &TestApp,
     owner: &Client,
@@ -33,62 +34,25 @@ async fn revealed_round(
     tech: &Client,
     tech_id: i64,
 ) -> String {
-    let round: Value = owner
-        .post(app.url(&format!("/api/v1/workspaces/{w}/rounds")))
-        .json(&json!({"title": "Analysed", "participants": [tech_id]}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let r = round["id"].as_i64().unwrap();
-    let api = app.url(&format!("/api/v1/workspaces/{w}/rounds/{r}"));
-    owner.post(format!("{api}/send")).send().await.unwrap();
     let keys = ["ideal-customer", "horizon-3", "feeling"];
-    for q in round["questions"].as_array().unwrap() {
-        let key = q["key"].as_str().unwrap();
-        let (mine, theirs) = match keys.iter().position(|k| *k == key) {
-            Some(i) => (
-                json!({"type": "text", "value": LEADER[i]}),
-                json!({"type": "text", "value": TECH[i]}),
-            ),
-            None if q["kind"]["type"] == "ranking" => {
-                let mut reversed: Vec<Value> = q["kind"]["options"].as_array().unwrap().clone();
-                reversed.reverse();
-                (
-                    json!({"type": "ranking", "value": q["kind"]["options"]}),
-                    json!({"type": "ranking", "value": reversed}),
-                )
+    let (_, api) =
+        common::revealed_round(app, owner, w, "Analysed", &[(tech, tech_id)], |q, who| {
+            let key = q["key"].as_str().unwrap();
+            match keys.iter().position(|k| *k == key) {
+                Some(i) => {
+                    json!({"type": "text", "value": if who == 0 { LEADER[i] } else { TECH[i] }})
+                }
+                None if q["kind"]["type"] == "ranking" => {
+                    let mut order: Vec<Value> = q["kind"]["options"].as_array().unwrap().clone();
+                    if who > 0 {
+                        order.reverse();
+                    }
+                    json!({"type": "ranking", "value": order})
+                }
+                None => json!({"type": "text", "value": "Known for reliability."}),
             }
-            None => (
-                json!({"type": "text", "value": "Known for reliability."}),
-                json!({"type": "text", "value": "Known for reliability."}),
-            ),
-        };
-        owner
-            .put(format!("{api}/answers/{key}"))
-            .json(&json!({"answer": mine}))
-            .send()
-            .await
-            .unwrap();
-        tech.put(format!("{api}/answers/{key}"))
-            .json(&json!({"answer": theirs}))
-            .send()
-            .await
-            .unwrap();
-    }
-    owner.post(format!("{api}/submit")).send().await.unwrap();
-    tech.post(format!("{api}/submit")).send().await.unwrap();
-    assert_eq!(
-        owner
-            .post(format!("{api}/reveal"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        204
-    );
+        })
+        .await;
     format!("{api}/session")
 }
 

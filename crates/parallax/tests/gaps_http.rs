@@ -31,38 +31,10 @@ async fn revealed_round(
     title: &str,
     (mine, theirs): (&str, &str),
 ) -> i64 {
-    let round: Value = owner
-        .post(app.url(&format!("/api/v1/workspaces/{w}/rounds")))
-        .json(&json!({"title": title, "participants": [tech_id]}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let r = round["id"].as_i64().unwrap();
-    let api = app.url(&format!("/api/v1/workspaces/{w}/rounds/{r}"));
-    owner.post(format!("{api}/send")).send().await.unwrap();
-    for q in round["questions"].as_array().unwrap() {
-        let key = q["key"].as_str().unwrap();
-        let answer = |text: &str| match q["kind"]["type"].as_str().unwrap() {
-            "ranking" => json!({"type": "ranking", "value": q["kind"]["options"]}),
-            _ => json!({"type": "text", "value": text}),
-        };
-        for (client, text) in [(owner, mine), (tech, theirs)] {
-            let saved = client
-                .put(format!("{api}/answers/{key}"))
-                .json(&json!({"answer": answer(text)}))
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(saved.status(), 200);
-        }
-    }
-    owner.post(format!("{api}/submit")).send().await.unwrap();
-    tech.post(format!("{api}/submit")).send().await.unwrap();
-    let revealed = owner.post(format!("{api}/reveal")).send().await.unwrap();
-    assert_eq!(revealed.status(), 204);
+    let (r, api) = common::revealed_round(app, owner, w, title, &[(tech, tech_id)], |q, who| {
+        common::text_or_offered_ranking(q, if who == 0 { mine } else { theirs })
+    })
+    .await;
     for _ in 0..300 {
         let (_, session) = get(owner, format!("{api}/session")).await;
         if session["analysis"]["status"] == "done" {

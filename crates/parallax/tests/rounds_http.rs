@@ -381,56 +381,12 @@ async fn the_listening_session_takes_notes_flags_and_clarifications(db: Db) {
     let (leader2, _) = app
         .join(&owner, w, "leader", "Lars", "lars@acme.test")
         .await;
-    let round: Value = owner
-        .post(app.url(&format!("/api/v1/workspaces/{w}/rounds")))
-        .json(&json!({"title": "Listen", "participants": [tech_id]}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let r = round["id"].as_i64().unwrap();
-    let api = app.url(&format!("/api/v1/workspaces/{w}/rounds/{r}"));
-    owner.post(format!("{api}/send")).send().await.unwrap();
-    for q in round["questions"].as_array().unwrap() {
-        let k = q["key"].as_str().unwrap();
-        let answer = match q["kind"]["type"].as_str().unwrap() {
-            "ranking" => json!({"type": "ranking", "value": q["kind"]["options"]}),
-            _ => json!({"type": "text", "value": "Our answer."}),
-        };
-        for c in [&owner, &tech] {
-            assert_eq!(
-                c.put(format!("{api}/answers/{k}"))
-                    .json(&json!({"answer": answer}))
-                    .send()
-                    .await
-                    .unwrap()
-                    .status(),
-                200
-            );
-        }
-    }
-    for c in [&owner, &tech] {
-        assert_eq!(
-            c.post(format!("{api}/submit"))
-                .send()
-                .await
-                .unwrap()
-                .status(),
-            204
-        );
-    }
-    assert_eq!(
-        owner
-            .post(format!("{api}/reveal"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        204,
-        "everyone submitted: no confirmation needed"
-    );
+    // Everyone submitted, so the reveal needs no confirmation.
+    let (r, api) =
+        common::revealed_round(&app, &owner, w, "Listen", &[(&tech, tech_id)], |q, _| {
+            common::text_or_offered_ranking(q, "Our answer.")
+        })
+        .await;
 
     let note_url = format!("{api}/notes/horizon-3/{tech_id}");
     let first = owner

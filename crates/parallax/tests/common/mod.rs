@@ -199,5 +199,85 @@ impl TestApp {
     }
 }
 
+/// Opens a round with `owner` and each `(client, user id)` of `others`,
+/// sends it, saves the answer `answer(question, who)` of everyone (who = 0 is
+/// the owner, 1.. the others in order) to every question, submits and
+/// reveals. Returns the round id and its API base URL.
+pub async fn revealed_round(
+    app: &TestApp,
+    owner: &reqwest::Client,
+    workspace: i64,
+    title: &str,
+    others: &[(&reqwest::Client, i64)],
+    answer: impl Fn(&Value, usize) -> Value,
+) -> (i64, String) {
+    let ids: Vec<i64> = others.iter().map(|(_, id)| *id).collect();
+    let round: Value = owner
+        .post(app.url(&format!("/api/v1/workspaces/{workspace}/rounds")))
+        .json(&json!({ "title": title, "participants": ids }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = round["id"].as_i64().expect("round created");
+    let api = app.url(&format!("/api/v1/workspaces/{workspace}/rounds/{id}"));
+    assert_eq!(
+        owner
+            .post(format!("{api}/send"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        204
+    );
+    let everyone: Vec<&reqwest::Client> = std::iter::once(owner)
+        .chain(others.iter().map(|(c, _)| *c))
+        .collect();
+    for question in round["questions"].as_array().unwrap() {
+        let key = question["key"].as_str().unwrap();
+        for (who, client) in everyone.iter().enumerate() {
+            let saved = client
+                .put(format!("{api}/answers/{key}"))
+                .json(&json!({ "answer": answer(question, who) }))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(saved.status(), 200, "answer to {key} by participant {who}");
+        }
+    }
+    for client in &everyone {
+        assert_eq!(
+            client
+                .post(format!("{api}/submit"))
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            204
+        );
+    }
+    assert_eq!(
+        owner
+            .post(format!("{api}/reveal"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        204
+    );
+    (id, api)
+}
+
+/// A text answer, or for a ranking question its options in the offered order.
+pub fn text_or_offered_ranking(question: &Value, text: &str) -> Value {
+    if question["kind"]["type"] == "ranking" {
+        json!({ "type": "ranking", "value": question["kind"]["options"] })
+    } else {
+        json!({ "type": "text", "value": text })
+    }
+}
+
 /// The password every test account uses.
 pub const PASSWORD: &str = "correct horse battery staple";

@@ -90,13 +90,43 @@ impl QuestionKind {
         min_label: &str,
         max_label: &str,
     ) -> Result<Self, Invalid> {
-        let options = || -> Result<Vec<String>, Invalid> {
-            let list: Vec<String> = options
+        let options = || {
+            options
                 .lines()
                 .map(str::trim)
                 .filter(|l| !l.is_empty())
                 .map(str::to_owned)
-                .collect();
+                .collect::<Vec<_>>()
+        };
+        let kind = match kind {
+            "text" => QuestionKind::Text,
+            "ranking" => QuestionKind::Ranking { options: options() },
+            "single_choice" => QuestionKind::SingleChoice { options: options() },
+            "multiple_choice" => QuestionKind::MultipleChoice { options: options() },
+            "number" => QuestionKind::Number {
+                unit: unit.to_owned(),
+            },
+            "scale" => QuestionKind::Scale {
+                min,
+                max,
+                min_label: min_label.to_owned(),
+                max_label: max_label.to_owned(),
+            },
+            other => {
+                return Err(Invalid::new(
+                    "kind",
+                    format!("unknown question kind {other:?}"),
+                ));
+            }
+        };
+        kind.validated()
+    }
+
+    /// Checks the kind's settings, however it was built (form or JSON):
+    /// 2–20 distinct options of 1–120 characters, a unit of 1–40
+    /// characters, a scale with min < max and at most 100 steps.
+    pub fn validated(self) -> Result<Self, Invalid> {
+        let options = |list: Vec<String>| -> Result<Vec<String>, Invalid> {
             if list.len() < 2 {
                 return Err(Invalid::new(
                     "options",
@@ -106,8 +136,11 @@ impl QuestionKind {
             if list.len() > 20 {
                 return Err(Invalid::new("options", "may have at most 20 options"));
             }
+            let list = list
+                .iter()
+                .map(|option| bounded_text("options", option, 1, 120))
+                .collect::<Result<Vec<_>, _>>()?;
             for (i, option) in list.iter().enumerate() {
-                bounded_text("options", option, 1, 120)?;
                 if list[..i].iter().any(|o| o.eq_ignore_ascii_case(option)) {
                     return Err(Invalid::new(
                         "options",
@@ -117,21 +150,26 @@ impl QuestionKind {
             }
             Ok(list)
         };
-        Ok(match kind {
-            "text" => QuestionKind::Text,
-            "ranking" => QuestionKind::Ranking {
-                options: options()?,
+        Ok(match self {
+            QuestionKind::Text => QuestionKind::Text,
+            QuestionKind::Ranking { options: list } => QuestionKind::Ranking {
+                options: options(list)?,
             },
-            "single_choice" => QuestionKind::SingleChoice {
-                options: options()?,
+            QuestionKind::SingleChoice { options: list } => QuestionKind::SingleChoice {
+                options: options(list)?,
             },
-            "multiple_choice" => QuestionKind::MultipleChoice {
-                options: options()?,
+            QuestionKind::MultipleChoice { options: list } => QuestionKind::MultipleChoice {
+                options: options(list)?,
             },
-            "number" => QuestionKind::Number {
-                unit: bounded_text("unit", unit, 1, 40)?,
+            QuestionKind::Number { unit } => QuestionKind::Number {
+                unit: bounded_text("unit", &unit, 1, 40)?,
             },
-            "scale" => {
+            QuestionKind::Scale {
+                min,
+                max,
+                min_label,
+                max_label,
+            } => {
                 if min >= max || max - min > 100 {
                     return Err(Invalid::new(
                         "max",
@@ -141,15 +179,9 @@ impl QuestionKind {
                 QuestionKind::Scale {
                     min,
                     max,
-                    min_label: bounded_text("min_label", min_label, 0, 60)?,
-                    max_label: bounded_text("max_label", max_label, 0, 60)?,
+                    min_label: bounded_text("min_label", &min_label, 0, 60)?,
+                    max_label: bounded_text("max_label", &max_label, 0, 60)?,
                 }
-            }
-            other => {
-                return Err(Invalid::new(
-                    "kind",
-                    format!("unknown question kind {other:?}"),
-                ));
             }
         })
     }
@@ -175,7 +207,7 @@ impl Question {
             key,
             prompt: bounded_text("prompt", prompt, 3, 300)?,
             help: bounded_text("help", help, 0, 600)?,
-            kind,
+            kind: kind.validated()?,
         })
     }
 
@@ -626,6 +658,13 @@ mod tests {
         assert!(QuestionKind::parse("ranking", "a\nA", "", 0, 0, "", "").is_err());
         assert!(QuestionKind::parse("scale", "", "", 5, 1, "", "").is_err());
         assert!(QuestionKind::parse("poem", "", "", 0, 0, "", "").is_err());
+        // Kinds that arrive as JSON are held to the same rules.
+        let one_option = QuestionKind::Ranking {
+            options: vec!["only".into()],
+        };
+        assert!(Question::new("k".into(), "Rank these?", "", one_option).is_err());
+        let no_unit = QuestionKind::Number { unit: " ".into() };
+        assert!(Question::new("k".into(), "How many?", "", no_unit).is_err());
         assert_eq!(
             QuestionKind::parse("number", "", "clinics", 0, 0, "", "")
                 .unwrap()

@@ -59,9 +59,11 @@ async fn vision_versions_freeze_and_compare(db: Db) {
         .unwrap();
     assert_eq!(
         bad_kind.status(),
-        201,
-        "options are checked through the form parser, the API takes the kind as sent"
+        422,
+        "a ranking needs at least two options"
     );
+    let body: Value = bad_kind.json().await.unwrap();
+    assert_eq!(body["error"]["fields"][0]["field"], "options");
     let tech_edit = tech
         .post(app.url(&format!("/api/v1/workspaces/{w}/vision/questions")))
         .header("if-match", "\"3\"")

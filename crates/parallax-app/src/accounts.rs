@@ -104,7 +104,6 @@ impl App {
             )
             .await
             .map_err(duplicate_email)?;
-        self.seed_vision(workspace.id, user.id).await?;
         self.store()
             .audit(
                 Some(workspace.id),

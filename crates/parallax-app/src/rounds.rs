@@ -143,33 +143,17 @@ fn stale_answer(record: &AnswerRecord) -> AppError {
 }
 
 impl App {
-    /// Gives a new workspace its first vision: the built-in template.
-    pub(crate) async fn seed_vision(&self, workspace_id: i64, actor_id: i64) -> Result<()> {
-        match self
-            .store()
-            .insert_vision(workspace_id, 1, &vision::template(), &[], actor_id)
-            .await
-        {
-            Ok(_) | Err(StoreError::Duplicate) => Ok(()),
-            Err(other) => Err(other.into()),
-        }
-    }
-
     /// The newest version of the vision.
     pub async fn vision(&self, actor: &Actor, workspace_id: i64) -> Result<(VisionRecord, Role)> {
         let role = self
             .authorize(actor, workspace_id, Permission::ViewVision)
             .await?;
-        let vision = match self.store().latest_vision(workspace_id).await? {
-            Some(v) => v,
-            None => {
-                self.seed_vision(workspace_id, actor.id()).await?;
-                self.store()
-                    .latest_vision(workspace_id)
-                    .await?
-                    .ok_or(AppError::NotFound)?
-            }
-        };
+        // Every workspace gets version 1 in the transaction that creates it.
+        let vision = self
+            .store()
+            .latest_vision(workspace_id)
+            .await?
+            .ok_or_else(|| AppError::Internal(format!("workspace {workspace_id} has no vision")))?;
         Ok((vision, role))
     }
 

@@ -43,7 +43,6 @@ impl App {
             .store()
             .create_workspace(name.as_str(), actor.id())
             .await?;
-        self.seed_vision(workspace.id, actor.id()).await?;
         self.store()
             .audit(
                 Some(workspace.id),

@@ -148,6 +148,31 @@ async fn lock_round(tx: &mut sqlx::AnyConnection, round_id: i64) -> Result<Optio
     )
 }
 
+/// Adds version `number` of a workspace's vision on an open connection (also
+/// inside the transaction that creates the workspace).
+pub(crate) async fn insert_vision_row(
+    conn: &mut sqlx::AnyConnection,
+    workspace_id: i64,
+    number: i64,
+    (questions, pillars): (&[Question], &[Pillar]),
+    created_by: i64,
+) -> Result<VisionRecord> {
+    let row = sqlx::query(&format!(
+        "INSERT INTO vision_versions (workspace_id, number, questions, pillars, frozen, version, created_by, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, 0, 1, $5, $6, $6) RETURNING {VISION_COLUMNS}"
+    ))
+    .bind(workspace_id)
+    .bind(number)
+    .bind(to_json(&questions))
+    .bind(to_json(&pillars))
+    .bind(created_by)
+    .bind(now_ms())
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(StoreError::from_sqlx)?;
+    vision_from_row(&row)
+}
+
 fn json_column<T: serde::de::DeserializeOwned>(row: &AnyRow, column: &'static str) -> Result<T> {
     let text: String = row.try_get(column)?;
     serde_json::from_str(&text).map_err(|_| StoreError::Corrupt(column))
@@ -276,21 +301,15 @@ impl Store {
         pillars: &[Pillar],
         created_by: i64,
     ) -> Result<VisionRecord> {
-        let now = now_ms();
-        let row = sqlx::query(&format!(
-            "INSERT INTO vision_versions (workspace_id, number, questions, pillars, frozen, version, created_by, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, 0, 1, $5, $6, $6) RETURNING {VISION_COLUMNS}"
-        ))
-        .bind(workspace_id)
-        .bind(number)
-        .bind(to_json(&questions))
-        .bind(to_json(&pillars))
-        .bind(created_by)
-        .bind(now)
-        .fetch_one(&self.pool)
+        let mut conn = self.pool.acquire().await?;
+        insert_vision_row(
+            &mut conn,
+            workspace_id,
+            number,
+            (questions, pillars),
+            created_by,
+        )
         .await
-        .map_err(StoreError::from_sqlx)?;
-        vision_from_row(&row)
     }
 
     /// Changes an unfrozen vision version that is still at `expected_version`.

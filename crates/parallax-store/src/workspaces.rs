@@ -1,5 +1,6 @@
 //! Workspaces, memberships and invitations.
 
+use parallax_domain::vision;
 use parallax_domain::workspace::Role;
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -101,11 +102,11 @@ const INVITE_COLUMNS: &str =
     "id, workspace_id, role, created_by, created_at, expires_at, used_at, revoked_at";
 
 impl Store {
-    /// Creates a workspace with `owner_id` as its owner.
+    /// Creates a workspace with `owner_id` as its owner and the built-in
+    /// vision template as vision version 1.
     pub async fn create_workspace(&self, name: &str, owner_id: i64) -> Result<WorkspaceRecord> {
         let mut tx = self.pool.begin().await?;
-        let workspace = insert_workspace(&mut tx, name).await?;
-        insert_membership(&mut tx, workspace.id, owner_id, Role::Owner).await?;
+        let workspace = insert_workspace(&mut tx, name, owner_id).await?;
         tx.commit().await?;
         Ok(workspace)
     }
@@ -119,8 +120,7 @@ impl Store {
     ) -> Result<(UserRecord, WorkspaceRecord)> {
         let mut tx = self.pool.begin().await?;
         let record = Self::insert_user(&mut tx, user).await?;
-        let workspace = insert_workspace(&mut tx, workspace_name).await?;
-        insert_membership(&mut tx, workspace.id, record.id, Role::Owner).await?;
+        let workspace = insert_workspace(&mut tx, workspace_name, record.id).await?;
         tx.commit().await?;
         Ok((record, workspace))
     }
@@ -322,7 +322,13 @@ impl Store {
     }
 }
 
-async fn insert_workspace(tx: &mut sqlx::AnyConnection, name: &str) -> Result<WorkspaceRecord> {
+/// Creates a workspace owned by `owner_id` with its first vision (the
+/// built-in template), so no workspace ever lacks a vision.
+async fn insert_workspace(
+    tx: &mut sqlx::AnyConnection,
+    name: &str,
+    owner_id: i64,
+) -> Result<WorkspaceRecord> {
     let row = sqlx::query(
         "INSERT INTO workspaces (name, created_at) VALUES ($1, $2) RETURNING id, name, created_at",
     )
@@ -330,7 +336,11 @@ async fn insert_workspace(tx: &mut sqlx::AnyConnection, name: &str) -> Result<Wo
     .bind(now_ms())
     .fetch_one(&mut *tx)
     .await?;
-    workspace_from_row(&row)
+    let workspace = workspace_from_row(&row)?;
+    insert_membership(tx, workspace.id, owner_id, Role::Owner).await?;
+    crate::rounds::insert_vision_row(tx, workspace.id, 1, (&vision::template(), &[]), owner_id)
+        .await?;
+    Ok(workspace)
 }
 
 /// Takes the write lock on a membership before reading (see `lock_round`).

@@ -157,15 +157,11 @@ async fn story(db: Db) {
     // A round freezes its vision version; answers are versioned and lock at
     // the reveal; left-out participants stay out of the revealed answers.
     let vision = store
-        .insert_vision(
-            acme.id,
-            1,
-            &parallax_domain::vision::template(),
-            &[],
-            ada.id,
-        )
+        .latest_vision(acme.id)
         .await
-        .unwrap();
+        .unwrap()
+        .expect("a workspace starts with the template");
+    assert_eq!((vision.number, vision.questions.len()), (1, 7));
     let cy = store
         .create_user(&user("cy@acme.test", "Cy"))
         .await

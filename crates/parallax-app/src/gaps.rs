@@ -556,12 +556,15 @@ impl App {
             .authorize(actor, workspace_id, Permission::ViewWorkspace)
             .await?;
         let mut rounds = Vec::new();
-        for round in self.store().rounds(workspace_id).await? {
-            let participants = self.store().participants(round.id).await?;
-            let is_participant = participants.iter().any(|p| p.user_id == actor.id());
+        for (round, is_participant) in self
+            .store()
+            .rounds_with_participation(workspace_id, actor.id())
+            .await?
+        {
             if !policy::may_view_gap(role, is_participant, round.state) {
                 continue;
             }
+            let participants = self.store().participants(round.id).await?;
             let analysis = match self.analysis_view(workspace_id, round.id).await? {
                 AnalysisView::Done(analysis) => Some(analysis),
                 _ => None,

@@ -344,13 +344,14 @@ impl App {
         let role = self
             .authorize(actor, workspace_id, Permission::ViewWorkspace)
             .await?;
-        let mut visible = Vec::new();
-        for round in self.store().rounds(workspace_id).await? {
-            let participants = self.store().participants(round.id).await?;
-            if policy::may_view_round(role, participants.iter().any(|p| p.user_id == actor.id())) {
-                visible.push(round);
-            }
-        }
+        let visible = self
+            .store()
+            .rounds_with_participation(workspace_id, actor.id())
+            .await?
+            .into_iter()
+            .filter(|(_, takes_part)| policy::may_view_round(role, *takes_part))
+            .map(|(round, _)| round)
+            .collect();
         Ok((visible, role))
     }
 

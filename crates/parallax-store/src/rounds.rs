@@ -390,6 +390,32 @@ impl Store {
         .collect()
     }
 
+    /// The rounds of a workspace, newest first, each with whether `user_id`
+    /// takes part in it — one query for the access checks of a round list.
+    pub async fn rounds_with_participation(
+        &self,
+        workspace_id: i64,
+        user_id: i64,
+    ) -> Result<Vec<(RoundRecord, bool)>> {
+        sqlx::query(&format!(
+            "SELECT {ROUND_COLUMNS}, (SELECT COUNT(*) FROM round_participants p \
+             WHERE p.round_id = rounds.id AND p.user_id = $2) AS takes_part \
+             FROM rounds WHERE workspace_id = $1 ORDER BY id DESC"
+        ))
+        .bind(workspace_id)
+        .bind(user_id)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|row| {
+            Ok((
+                round_from_row(row)?,
+                row.try_get::<i64, _>("takes_part")? > 0,
+            ))
+        })
+        .collect()
+    }
+
     /// One round of a workspace (`NotFound` for another workspace's round).
     pub async fn round(&self, workspace_id: i64, round_id: i64) -> Result<RoundRecord> {
         let row = sqlx::query(&format!(

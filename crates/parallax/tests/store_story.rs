@@ -171,6 +171,9 @@ async fn story(db: Db) {
         .await
         .unwrap();
     assert!(store.vision_by_id(vision.id).await.unwrap().frozen);
+    let seen_by = |id| store.rounds_with_participation(acme.id, id);
+    assert!(seen_by(cy.id).await.unwrap()[0].1, "Cy takes part");
+    assert!(!seen_by(bob.id).await.unwrap()[0].1, "Bob does not");
     assert!(matches!(
         store
             .update_vision(vision.id, vision.version, &[], &[])

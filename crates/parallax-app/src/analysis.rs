@@ -173,6 +173,7 @@ type VectorLookup<'a> = dyn Fn(&str) -> Option<Vec<f32>> + 'a;
 struct Pair {
     question: usize,
     participant: usize,
+    participant_id: i64,
     prompt: String,
     kind: QuestionKind,
     reference: Option<AnswerValue>,
@@ -180,18 +181,18 @@ struct Pair {
 }
 
 fn compare(pair: &Pair, lookup: Option<&VectorLookup<'_>>) -> Cell {
-    let empty = |participant_id| Cell {
-        participant_id,
+    let empty = || Cell {
+        participant_id: pair.participant_id,
         score: None,
         explanation: "Not answered by both.".into(),
         text: None,
         kind: None,
     };
     let (Some(a), Some(b)) = (&pair.reference, &pair.answer) else {
-        return empty(0);
+        return empty();
     };
     let kind = |k: KindComparison| Cell {
-        participant_id: 0,
+        participant_id: pair.participant_id,
         score: Some(k.score),
         explanation: k.explanation.clone(),
         text: None,
@@ -205,7 +206,7 @@ fn compare(pair: &Pair, lookup: Option<&VectorLookup<'_>>) -> Cell {
                 None => compare_text_lexical(&pair.prompt, a, b),
             };
             Cell {
-                participant_id: 0,
+                participant_id: pair.participant_id,
                 score: Some(comparison.score),
                 explanation: comparison.explanation.clone(),
                 text: Some(comparison),
@@ -222,14 +223,14 @@ fn compare(pair: &Pair, lookup: Option<&VectorLookup<'_>>) -> Cell {
         (AnswerValue::Number(a), AnswerValue::Number(b), QuestionKind::Number { unit }) => {
             kinds::compare_number(*a, *b, unit)
                 .map(kind)
-                .unwrap_or_else(|_| empty(0))
+                .unwrap_or_else(|_| empty())
         }
         (AnswerValue::Scale(a), AnswerValue::Scale(b), QuestionKind::Scale { min, max, .. }) => {
             kinds::compare_scale(*a as f64, *b as f64, *min as f64, *max as f64)
                 .map(kind)
-                .unwrap_or_else(|_| empty(0))
+                .unwrap_or_else(|_| empty())
         }
-        _ => empty(0),
+        _ => empty(),
     }
 }
 
@@ -371,6 +372,7 @@ impl App {
                 pairs.push(Pair {
                     question: qi,
                     participant: pi,
+                    participant_id: p.id,
                     prompt: q.prompt.clone(),
                     kind: q.kind.clone(),
                     reference: answer(reference.id, &q.key),
@@ -436,8 +438,7 @@ impl App {
                 .collect();
             let mut claims = Vec::new();
             for pair in &pairs {
-                let mut cell = compare(pair, lookup);
-                cell.participant_id = participants[pair.participant].id;
+                let cell = compare(pair, lookup);
                 if let Some(text) = &cell.text {
                     let source = |who: &str| ClaimSource {
                         round: round_title.clone(),

@@ -5,18 +5,24 @@
 //! index, the heatmap and the patterns across rounds, and stores the result.
 //! Embeddings are cached by text hash in the database, so re-analysis embeds
 //! only new text. Embedding and scoring run on the blocking pool. Only
-//! revealed answers of participants who were not left out ever reach this
-//! module.
+//! revealed answers of participants who were not left out are ever compared.
+//!
+//! So that the analysis at the reveal takes a fraction of a second, the
+//! claims of each submitted answer are embedded ahead of it, by the same
+//! worker ([`App::prepare_embeddings`]). That step compares nothing and shows
+//! nothing: it only fills the cache, whose vectors are keyed by text hash and
+//! read by nobody but the analysis of revealed answers.
 
 use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use parallax_domain::vision::{AnswerValue, QuestionKind};
 use parallax_engine::{
     AlignmentIndex, ClaimSource, Embedder, KindComparison, Method, Pattern, SimilaritySource,
     SourcedClaim, TextComparison, alignment_index, compare_text_lexical, compare_text_with,
-    find_patterns, heatmap_svg, kinds, texts_to_embed,
+    find_patterns, heatmap_svg, kinds, split_claims, texts_to_embed,
 };
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -26,6 +32,10 @@ use crate::{App, AppError, Result};
 
 /// The model name under which vectors are cached.
 const MODEL_KEY: &str = "all-MiniLM-L6-v2";
+
+/// Claims embedded ahead of a reveal per turn of the worker, so that a
+/// queued round analysis never waits behind a long backlog.
+const PREPARE_CHUNK: usize = 256;
 
 /// Where the text model stands.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -47,6 +57,10 @@ pub struct Analyzer {
     embedder: RwLock<Option<Arc<dyn Embedder>>>,
     state: RwLock<Option<ModelState>>,
     wake: Notify,
+    /// Claims of submitted answers waiting to be embedded.
+    backlog: Mutex<Vec<String>>,
+    /// Claims taken from the backlog and being embedded now.
+    in_flight: AtomicUsize,
 }
 
 impl std::fmt::Debug for Analyzer {
@@ -77,6 +91,25 @@ impl Analyzer {
             .read()
             .unwrap_or_else(|p| p.into_inner())
             .clone()
+    }
+
+    /// Claims of submitted answers not yet embedded ahead of their reveal
+    /// (queued or being embedded).
+    pub fn backlog(&self) -> usize {
+        self.backlog.lock().unwrap_or_else(|p| p.into_inner()).len()
+            + self.in_flight.load(Ordering::SeqCst)
+    }
+
+    /// Takes up to [`PREPARE_CHUNK`] distinct claims off the backlog,
+    /// counting them as in flight.
+    fn take_backlog(&self) -> Vec<String> {
+        let mut backlog = self.backlog.lock().unwrap_or_else(|p| p.into_inner());
+        backlog.sort_unstable();
+        backlog.dedup();
+        let keep = backlog.len().saturating_sub(PREPARE_CHUNK);
+        let taken = backlog.split_off(keep);
+        self.in_flight.store(taken.len(), Ordering::SeqCst);
+        taken
     }
 }
 
@@ -134,6 +167,10 @@ pub struct RoundAnalysis {
     pub patterns: Vec<Pattern>,
     /// How long the analysis took.
     pub elapsed_ms: u64,
+    /// Texts the analysis had to embed itself; the others were in the cache
+    /// (embedded at submit time or by an earlier analysis).
+    #[serde(default)]
+    pub embedded: usize,
 }
 
 impl RoundAnalysis {
@@ -266,6 +303,63 @@ impl App {
         Ok(())
     }
 
+    /// Queues the claims of a participant's own text answers, just submitted
+    /// (or edited after submitting), to be embedded ahead of the reveal.
+    /// Does nothing without the model or when the workspace has analysis off.
+    /// Never fails the write that called it: at worst the analysis embeds
+    /// the claims itself.
+    pub(crate) async fn prepare_embeddings<'a>(
+        &self,
+        workspace_id: i64,
+        answers: impl IntoIterator<Item = &'a AnswerValue>,
+    ) {
+        if self.analyzer.embedder().is_none() {
+            return;
+        }
+        match self.store().analysis_enabled(workspace_id).await {
+            Ok(true) => {}
+            Ok(false) => return,
+            Err(err) => {
+                tracing::warn!(error = %err, "could not read the analysis switch");
+                return;
+            }
+        }
+        let claims: Vec<String> = answers
+            .into_iter()
+            .filter_map(|a| match a {
+                AnswerValue::Text(text) => Some(text),
+                _ => None,
+            })
+            .flat_map(|text| split_claims(text))
+            .map(|claim| claim.text)
+            .collect();
+        if !claims.is_empty() {
+            self.analyzer
+                .backlog
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .extend(claims);
+            self.analyzer.wake.notify_one();
+        }
+    }
+
+    /// Embeds one chunk of the backlog into the cache; false when there was
+    /// nothing to do.
+    async fn embed_backlog(&self) -> bool {
+        let Some(embedder) = self.analyzer.embedder() else {
+            return false;
+        };
+        let claims = self.analyzer.take_backlog();
+        if claims.is_empty() {
+            return false;
+        }
+        if let Err(err) = self.vectors(embedder, &claims).await {
+            tracing::warn!(error = %err, claims = claims.len(), "could not embed submitted answers ahead of the reveal");
+        }
+        self.analyzer.in_flight.store(0, Ordering::SeqCst);
+        true
+    }
+
     /// What the session shows about a revealed round's analysis.
     pub(crate) async fn analysis_view(
         &self,
@@ -314,7 +408,11 @@ impl App {
                     }
                     continue;
                 }
-                Ok(None) => {}
+                Ok(None) => {
+                    if self.embed_backlog().await {
+                        continue;
+                    }
+                }
                 Err(err) => tracing::warn!(error = %err, "could not look for queued analyses"),
             }
             tokio::select! {
@@ -404,9 +502,13 @@ impl App {
             texts.sort();
             texts.dedup();
         }
+        let mut embedded = 0;
         let vectors = match &embedder {
             Some(embedder) => match self.vectors(embedder.clone(), &texts).await {
-                Ok(v) => Some(v),
+                Ok((v, fresh)) => {
+                    embedded = fresh;
+                    Some(v)
+                }
                 Err(err) => {
                     tracing::warn!(error = %err, "embedding failed; using the lexical fallback");
                     None
@@ -488,6 +590,7 @@ impl App {
                 heatmap_svg: heatmap,
                 patterns,
                 elapsed_ms: 0,
+                embedded,
             }
         })
         .await
@@ -509,16 +612,16 @@ impl App {
     }
 
     /// Vectors for `texts`: from the cache, the rest embedded (off the async
-    /// executor) and cached.
+    /// executor) and cached; also how many were embedded.
     async fn vectors(
         &self,
         embedder: Arc<dyn Embedder>,
         texts: &[String],
-    ) -> Result<HashMap<String, Vec<f32>>> {
+    ) -> Result<(HashMap<String, Vec<f32>>, usize)> {
         let hashes: Vec<String> = texts.iter().map(|t| text_hash(t)).collect();
         let cached = self.store().embeddings(MODEL_KEY, &hashes).await?;
         let mut by_text = HashMap::new();
-        let mut missing = Vec::new();
+        let mut missing: Vec<String> = Vec::new();
         for (text, hash) in texts.iter().zip(&hashes) {
             match cached.get(hash) {
                 Some(v) => {
@@ -527,7 +630,8 @@ impl App {
                 None => missing.push(text.clone()),
             }
         }
-        if !missing.is_empty() {
+        let embedded = missing.len();
+        if embedded > 0 {
             let to_embed = missing.clone();
             let fresh = tokio::task::spawn_blocking(move || {
                 let refs: Vec<&str> = to_embed.iter().map(String::as_str).collect();
@@ -544,6 +648,6 @@ impl App {
             self.store().put_embeddings(MODEL_KEY, &rows).await?;
             by_text.extend(missing.into_iter().zip(fresh));
         }
-        Ok(by_text)
+        Ok((by_text, embedded))
     }
 }

@@ -578,7 +578,16 @@ impl App {
             .save_answer(round_id, actor.id(), question_key, &value, expected_version)
             .await
         {
-            Ok(record) => Ok(record),
+            Ok(record) => {
+                let submitted = view
+                    .participants
+                    .iter()
+                    .any(|p| p.user_id == actor.id() && p.submitted_at.is_some());
+                if submitted {
+                    self.prepare_embeddings(workspace_id, [&record.value]).await;
+                }
+                Ok(record)
+            }
             Err(StoreError::Conflict) => {
                 let current = self.store().answers_of(round_id, actor.id()).await?;
                 match current.iter().find(|a| a.question_key == question_key) {
@@ -618,7 +627,12 @@ impl App {
         self.store()
             .submit_answers(round_id, actor.id())
             .await
-            .map_err(|e| state_conflict(e, "answers are locked: the round is not being answered"))
+            .map_err(|e| {
+                state_conflict(e, "answers are locked: the round is not being answered")
+            })?;
+        self.prepare_embeddings(workspace_id, view.my_answers.iter().map(|a| &a.value))
+            .await;
+        Ok(())
     }
 
     /// The listening session: answers side by side, notes, flags and

@@ -20,6 +20,7 @@ pub mod kinds;
 pub mod lexical;
 pub mod patterns;
 pub mod quantities;
+mod similarity;
 pub mod text;
 
 pub use claims::{Claim, split_claims};

@@ -115,45 +115,35 @@ pub fn find_patterns(
 /// merge usually costs O(n) and the whole pass O(n²).
 fn cluster(encoded: &Encoded, threshold: f64) -> Vec<Vec<usize>> {
     let n = encoded.len();
-    let upper: Vec<Vec<f64>> = (0..n)
-        .map(|i| (i + 1..n).map(|j| encoded.cosine(i, j)).collect())
-        .collect();
-    // Full square matrix: merges update rows and columns alike.
-    let mut sim: Vec<Vec<f64>> = (0..n)
-        .map(|i| {
-            (0..n)
-                .map(|j| match j.cmp(&i) {
-                    std::cmp::Ordering::Greater => upper[i][j - i - 1],
-                    std::cmp::Ordering::Less => upper[j][i - j - 1],
-                    std::cmp::Ordering::Equal => 1.0,
-                })
-                .collect()
-        })
-        .collect();
+    // Full square matrix, row-major: merges update rows and columns alike.
+    let mut sim = encoded.pairwise();
+    let threshold = threshold as f32;
     let mut members: Vec<Vec<usize>> = (0..n).map(|i| vec![i]).collect();
     let mut active = vec![true; n];
-    let best_of = |sim: &[Vec<f64>], active: &[bool], i: usize| {
-        (0..n)
-            .filter(|&j| j != i && active[j])
-            .map(|j| (j, sim[i][j]))
-            .fold(None, |acc: Option<(usize, f64)>, x| match acc {
-                Some(a) if a.1 >= x.1 => Some(a),
-                _ => Some(x),
+    let best_of = |sim: &[f32], active: &[bool], i: usize| {
+        let row = &sim[i * n..(i + 1) * n];
+        row.iter()
+            .zip(active)
+            .enumerate()
+            .filter(|&(j, (_, &on))| on && j != i)
+            .fold(None, |acc: Option<(usize, f32)>, (j, (&s, _))| match acc {
+                Some(a) if a.1 >= s => Some(a),
+                _ => Some((j, s)),
             })
     };
-    let mut best: Vec<Option<(usize, f64)>> = (0..n).map(|i| best_of(&sim, &active, i)).collect();
+    let mut best: Vec<Option<(usize, f32)>> = (0..n).map(|i| best_of(&sim, &active, i)).collect();
     while let Some((i, (j, _))) = (0..n)
         .filter(|&i| active[i])
         .filter_map(|i| best[i].map(|b| (i, b)))
         .max_by(|x, y| x.1.1.total_cmp(&y.1.1).then(y.0.cmp(&x.0)))
         .filter(|(_, (_, s))| *s >= threshold)
     {
-        let (ni, nj) = (members[i].len() as f64, members[j].len() as f64);
+        let (ni, nj) = (members[i].len() as f32, members[j].len() as f32);
         for k in 0..n {
             if active[k] && k != i && k != j {
-                let merged = (ni * sim[i][k] + nj * sim[j][k]) / (ni + nj);
-                sim[i][k] = merged;
-                sim[k][i] = merged;
+                let merged = (ni * sim[i * n + k] + nj * sim[j * n + k]) / (ni + nj);
+                sim[i * n + k] = merged;
+                sim[k * n + i] = merged;
             }
         }
         active[j] = false;
@@ -168,7 +158,7 @@ fn cluster(encoded: &Encoded, threshold: f64) -> Vec<Vec<usize>> {
             match best[k] {
                 // Its partner changed or vanished: rescan the row.
                 Some((b, _)) if b == i || b == j => best[k] = best_of(&sim, &active, k),
-                Some((_, v)) if sim[k][i] > v => best[k] = Some((i, sim[k][i])),
+                Some((_, v)) if sim[i * n + k] > v => best[k] = Some((i, sim[i * n + k])),
                 _ => {}
             }
         }

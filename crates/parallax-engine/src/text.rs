@@ -453,6 +453,28 @@ impl Encoded {
         }
     }
 
+    /// Every pair's cosine as an n × n row-major matrix.
+    pub(crate) fn pairwise(&self) -> Vec<f32> {
+        match self {
+            Encoded::Dense(v) => {
+                let dim = v.first().map_or(0, Vec::len);
+                crate::similarity::gram(&v.concat(), dim)
+            }
+            Encoded::Sparse(v) => {
+                let n = v.len();
+                let mut out = vec![1.0; n * n];
+                for i in 0..n {
+                    for j in i + 1..n {
+                        let s = v[i].cosine(&v[j]) as f32;
+                        out[i * n + j] = s;
+                        out[j * n + i] = s;
+                    }
+                }
+                out
+            }
+        }
+    }
+
     /// Cosine between the normalised means of two ranges of vectors.
     pub(crate) fn centroid_cosine(&self, a: Range<usize>, b: Range<usize>) -> f64 {
         match self {

@@ -167,7 +167,8 @@ async fn lexical_fallback_analyses_a_revealed_round(db: Db) {
     app.stop().await;
 }
 
-async fn minilm_analyses_a_revealed_round(db: Db) {
+/// A test server with the real model loaded.
+async fn spawn_with_model(db: Db) -> TestApp {
     let dir = std::env::var("PARALLAX_MODEL_DIR")
         .expect("PARALLAX_MODEL_DIR must name the installed model (scripts/test.sh installs it)");
     let model = tokio::task::spawn_blocking(move || {
@@ -177,7 +178,59 @@ async fn minilm_analyses_a_revealed_round(db: Db) {
     .unwrap();
     let app = TestApp::spawn(db).await;
     app.server.app.set_embedder(Arc::new(model)).await.unwrap();
+    app
+}
+
+async fn minilm_analyses_a_revealed_round(db: Db) {
+    let app = spawn_with_model(db).await;
     check_analysis(&app, "minilm").await;
+    app.stop().await;
+}
+
+/// Submitted answers are embedded before the reveal, so the analysis at the
+/// reveal finds every claim cached and embeds nothing itself; nothing of it
+/// shows before the reveal.
+async fn submitted_answers_are_embedded_before_the_reveal(db: Db) {
+    let app = spawn_with_model(db).await;
+    let (owner, w) = app.sign_up("Lena", "lena@acme.test").await;
+    let (tech, tech_id) = app
+        .join(&owner, w, "tech_lead", "Tom", "tom@acme.test")
+        .await;
+    let (_, api) = common::answered_round(
+        &app,
+        &owner,
+        w,
+        "Prepared",
+        &[(&tech, tech_id)],
+        |q, who| common::text_or_offered_ranking(q, if who == 0 { LEADER[0] } else { TECH[0] }),
+    )
+    .await;
+    let analyzer = app.server.app.analyzer();
+    assert!(analyzer.backlog() > 0, "submitting queued the claims");
+    for _ in 0..300 {
+        if analyzer.backlog() == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        analyzer.backlog(),
+        0,
+        "the claims were embedded within 30 s"
+    );
+    let before = owner.get(format!("{api}/session")).send().await.unwrap();
+    assert_eq!(
+        before.status(),
+        409,
+        "no session, no analysis before the reveal"
+    );
+    common::post_empty(&owner, &format!("{api}/reveal"), 204).await;
+    let analysis = finished_analysis(&owner, &format!("{api}/session")).await;
+    assert_eq!(analysis["method"], "minilm");
+    assert_eq!(
+        analysis["embedded"], 0,
+        "every claim was embedded at submit time"
+    );
     app.stop().await;
 }
 
@@ -247,5 +300,6 @@ async fn analysis_can_be_switched_off(db: Db) {
 on_both_databases!(
     lexical_fallback_analyses_a_revealed_round,
     minilm_analyses_a_revealed_round,
+    submitted_answers_are_embedded_before_the_reveal,
     analysis_can_be_switched_off
 );

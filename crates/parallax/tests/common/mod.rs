@@ -199,11 +199,31 @@ impl TestApp {
     }
 }
 
+/// Opens, answers and reveals a round: [`answered_round`], then the reveal.
+pub async fn revealed_round(
+    app: &TestApp,
+    owner: &reqwest::Client,
+    workspace: i64,
+    title: &str,
+    others: &[(&reqwest::Client, i64)],
+    answer: impl Fn(&Value, usize) -> Value,
+) -> (i64, String) {
+    let (id, api) = answered_round(app, owner, workspace, title, others, answer).await;
+    post_empty(owner, &format!("{api}/reveal"), 204).await;
+    (id, api)
+}
+
+/// POSTs an empty body to `url` and checks the status.
+pub async fn post_empty(client: &reqwest::Client, url: &str, status: u16) {
+    let response = client.post(url).send().await.unwrap();
+    assert_eq!(response.status(), status, "POST {url}");
+}
+
 /// Opens a round with `owner` and each `(client, user id)` of `others`,
 /// sends it, saves the answer `answer(question, who)` of everyone (who = 0 is
-/// the owner, 1.. the others in order) to every question, submits and
-/// reveals. Returns the round id and its API base URL.
-pub async fn revealed_round(
+/// the owner, 1.. the others in order) to every question and submits.
+/// Returns the round id and its API base URL.
+pub async fn answered_round(
     app: &TestApp,
     owner: &reqwest::Client,
     workspace: i64,
@@ -223,15 +243,7 @@ pub async fn revealed_round(
         .unwrap();
     let id = round["id"].as_i64().expect("round created");
     let api = app.url(&format!("/api/v1/workspaces/{workspace}/rounds/{id}"));
-    assert_eq!(
-        owner
-            .post(format!("{api}/send"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        204
-    );
+    post_empty(owner, &format!("{api}/send"), 204).await;
     let everyone: Vec<&reqwest::Client> = std::iter::once(owner)
         .chain(others.iter().map(|(c, _)| *c))
         .collect();
@@ -248,25 +260,8 @@ pub async fn revealed_round(
         }
     }
     for client in &everyone {
-        assert_eq!(
-            client
-                .post(format!("{api}/submit"))
-                .send()
-                .await
-                .unwrap()
-                .status(),
-            204
-        );
+        post_empty(client, &format!("{api}/submit"), 204).await;
     }
-    assert_eq!(
-        owner
-            .post(format!("{api}/reveal"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        204
-    );
     (id, api)
 }
 

@@ -18,7 +18,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
-use parallax_domain::vision::{AnswerValue, QuestionKind};
+use parallax_domain::vision::{AnswerValue, DEFAULT_QUESTION_WEIGHT, QuestionKind};
 use parallax_engine::{
     AlignmentIndex, ClaimSource, Embedder, KindComparison, Method, Pattern, SimilaritySource,
     SourcedClaim, TextComparison, alignment_index, compare_text_lexical, compare_text_with,
@@ -144,8 +144,16 @@ pub struct QuestionAnalysis {
     pub key: String,
     /// Wording.
     pub prompt: String,
+    /// Its weight in the alignment index (1 in analyses stored before
+    /// weights existed, when every question counted the same).
+    #[serde(default = "default_weight")]
+    pub weight: i64,
     /// One cell per participant column, in column order.
     pub cells: Vec<Cell>,
+}
+
+fn default_weight() -> i64 {
+    DEFAULT_QUESTION_WEIGHT
 }
 
 /// The stored analysis of a round.
@@ -535,6 +543,7 @@ impl App {
                 .map(|q| QuestionAnalysis {
                     key: q.key.clone(),
                     prompt: q.prompt.clone(),
+                    weight: q.weight,
                     cells: Vec::new(),
                 })
                 .collect();
@@ -562,7 +571,8 @@ impl App {
                 .iter()
                 .map(|q| q.cells.iter().map(|c| c.score).collect())
                 .collect();
-            let index = alignment_index(&cells, &[]).unwrap_or(AlignmentIndex {
+            let weights: Vec<f64> = questions.iter().map(|q| q.weight as f64).collect();
+            let index = alignment_index(&cells, &weights).unwrap_or(AlignmentIndex {
                 overall: None,
                 per_participant: vec![None; participants.len()],
             });

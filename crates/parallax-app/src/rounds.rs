@@ -4,7 +4,9 @@
 //! module never hands out an answer it has not checked.
 
 use parallax_domain::round::RoundState;
-use parallax_domain::vision::{self, AnswerValue, Pillar, Question, QuestionKind, VisionDiff};
+use parallax_domain::vision::{
+    self, AnswerValue, DEFAULT_QUESTION_WEIGHT, Pillar, Question, QuestionKind, VisionDiff,
+};
 use parallax_domain::workspace::Role;
 use parallax_domain::{Invalid, bounded_text};
 use parallax_store::{
@@ -28,6 +30,8 @@ pub enum VisionEdit {
         help: String,
         /// Kind.
         kind: QuestionKind,
+        /// Weight in the alignment index; None for the default.
+        weight: Option<i64>,
     },
     /// Change a question's wording, help or kind.
     UpdateQuestion {
@@ -39,6 +43,8 @@ pub enum VisionEdit {
         help: String,
         /// Kind.
         kind: QuestionKind,
+        /// Weight in the alignment index; None keeps the current one.
+        weight: Option<i64>,
     },
     /// Remove a question.
     RemoveQuestion {
@@ -224,14 +230,20 @@ impl App {
                 .ok_or(AppError::NotFound)
         };
         let summary = match edit {
-            VisionEdit::AddQuestion { prompt, help, kind } => {
+            VisionEdit::AddQuestion {
+                prompt,
+                help,
+                kind,
+                weight,
+            } => {
                 if questions.len() >= 40 {
                     return Err(AppError::invalid(
                         "prompt",
                         "a vision has at most 40 questions",
                     ));
                 }
-                let question = Question::new(new_question_key(), &prompt, &help, kind)?;
+                let question = Question::new(new_question_key(), &prompt, &help, kind)?
+                    .with_weight(weight.unwrap_or(DEFAULT_QUESTION_WEIGHT))?;
                 let text = format!("question added: {}", question.prompt);
                 questions.push(question);
                 text
@@ -241,9 +253,11 @@ impl App {
                 prompt,
                 help,
                 kind,
+                weight,
             } => {
                 let i = position(&questions, &key)?;
-                questions[i] = Question::new(key, &prompt, &help, kind)?;
+                let weight = weight.unwrap_or(questions[i].weight);
+                questions[i] = Question::new(key, &prompt, &help, kind)?.with_weight(weight)?;
                 format!("question changed: {}", questions[i].prompt)
             }
             VisionEdit::RemoveQuestion { key } => {

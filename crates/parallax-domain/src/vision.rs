@@ -198,17 +198,43 @@ pub struct Question {
     pub help: String,
     /// The kind of answer it takes.
     pub kind: QuestionKind,
+    /// How much it counts in a round's alignment index, relative to the
+    /// other questions: 1–10, 1 for every question unless the leader says
+    /// otherwise (and for versions written before weights existed).
+    #[serde(default = "default_weight")]
+    pub weight: i64,
+}
+
+/// The weight of a question nobody weighted.
+pub const DEFAULT_QUESTION_WEIGHT: i64 = 1;
+/// The largest question weight.
+pub const MAX_QUESTION_WEIGHT: i64 = 10;
+
+fn default_weight() -> i64 {
+    DEFAULT_QUESTION_WEIGHT
 }
 
 impl Question {
-    /// Validates prompt and help text.
+    /// Validates prompt and help text; the weight is the default.
     pub fn new(key: String, prompt: &str, help: &str, kind: QuestionKind) -> Result<Self, Invalid> {
         Ok(Self {
             key,
             prompt: bounded_text("prompt", prompt, 3, 300)?,
             help: bounded_text("help", help, 0, 600)?,
             kind: kind.validated()?,
+            weight: DEFAULT_QUESTION_WEIGHT,
         })
+    }
+
+    /// The same question with another weight, 1–[`MAX_QUESTION_WEIGHT`].
+    pub fn with_weight(self, weight: i64) -> Result<Self, Invalid> {
+        if !(1..=MAX_QUESTION_WEIGHT).contains(&weight) {
+            return Err(Invalid::new(
+                "weight",
+                format!("must be a whole number from 1 to {MAX_QUESTION_WEIGHT}"),
+            ));
+        }
+        Ok(Self { weight, ..self })
     }
 
     /// Validates an answer for this question's kind.
@@ -503,6 +529,7 @@ pub fn template() -> Vec<Question> {
         prompt: prompt.to_owned(),
         help: help.to_owned(),
         kind,
+        weight: DEFAULT_QUESTION_WEIGHT,
     };
     let text = |key: &str, prompt: &str, help: &str| q(key, prompt, help, QuestionKind::Text);
     vec![
@@ -671,6 +698,23 @@ mod tests {
                 .name(),
             "number"
         );
+    }
+
+    #[test]
+    fn weights_are_one_by_default_and_bounded() {
+        let q = question(QuestionKind::Text);
+        assert_eq!(q.weight, 1);
+        assert_eq!(q.clone().with_weight(10).unwrap().weight, 10);
+        for bad in [0, -1, 11] {
+            let err = q.clone().with_weight(bad).unwrap_err();
+            assert_eq!(err.field, "weight");
+        }
+        // Versions stored before weights existed read as weight 1.
+        let old: Question = serde_json::from_value(serde_json::json!({
+            "key": "k", "prompt": "A question?", "help": "", "kind": {"type": "text"}
+        }))
+        .unwrap();
+        assert_eq!(old.weight, 1);
     }
 
     #[test]

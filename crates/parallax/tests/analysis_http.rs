@@ -75,6 +75,15 @@ async fn finished_analysis(client: &Client, session: &str) -> Value {
     panic!("the analysis did not finish in 30 s");
 }
 
+/// A page of the round whose session API URL is `session`: "session" or
+/// "summary".
+async fn round_page(client: &Client, session: &str, page: &str) -> String {
+    let base = session
+        .trim_end_matches("/session")
+        .replace("/api/v1/workspaces", "/w");
+    common::get_text(client, &format!("{base}/{page}")).await
+}
+
 fn cell<'a>(analysis: &'a Value, key: &str) -> &'a Value {
     &analysis["questions"]
         .as_array()
@@ -121,17 +130,7 @@ async fn check_analysis(app: &TestApp, method: &str) {
             .starts_with("<svg")
     );
 
-    let base = session
-        .trim_end_matches("/session")
-        .replace("/api/v1/workspaces", "/w");
-    let page = tech
-        .get(format!("{base}/session"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = round_page(&tech, &session, "session").await;
     assert!(page.contains("/ 100 ·"), "the session shows scores");
     assert!(
         page.contains("<mark class=\"only-b\">") || page.contains("<mark class=\"shared\">"),
@@ -146,14 +145,7 @@ async fn check_analysis(app: &TestApp, method: &str) {
     } else {
         assert!(page.contains("Scores by the text model"));
     }
-    let summary = owner
-        .get(format!("{base}/summary"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let summary = round_page(&owner, &session, "summary").await;
     assert!(
         summary.contains("Alignment index")
             && summary.contains("<svg")
@@ -270,17 +262,7 @@ async fn analysis_can_be_switched_off(db: Db) {
         .await
         .unwrap();
     assert_eq!(body["analysis"]["status"], "off");
-    let base = session
-        .trim_end_matches("/session")
-        .replace("/api/v1/workspaces", "/w");
-    let page = owner
-        .get(format!("{base}/session"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = round_page(&owner, &session, "session").await;
     assert!(page.contains("switched off") && !page.contains("/ 100 ·"));
     // Switching it on analyses the rounds revealed meanwhile.
     let on = owner
@@ -297,9 +279,84 @@ async fn analysis_can_be_switched_off(db: Db) {
     app.stop().await;
 }
 
+/// A weight set on a question in the vision counts in the round's alignment
+/// index: the index is the weighted mean of the question scores.
+async fn question_weights_shape_the_alignment_index(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let (owner, w) = app.sign_up("Lena", "lena@acme.test").await;
+    let (tech, tech_id) = app
+        .join(&owner, w, "tech_lead", "Tom", "tom@acme.test")
+        .await;
+    let question = app.url(&format!(
+        "/api/v1/workspaces/{w}/vision/questions/ideal-customer"
+    ));
+    let body = |weight: i64| json!({"prompt": "Who is our ideal customer?", "kind": {"type": "text"}, "weight": weight});
+    let too_heavy = owner
+        .put(&question)
+        .header("if-match", "\"1\"")
+        .json(&body(11))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(too_heavy.status(), 422);
+    let error: Value = too_heavy.json().await.unwrap();
+    assert_eq!(error["error"]["fields"][0]["field"], "weight", "{error}");
+    let weighted = owner
+        .put(&question)
+        .header("if-match", "\"1\"")
+        .json(&body(5))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(weighted.status(), 200);
+    let vision: Value = weighted.json().await.unwrap();
+    let weight_of = |key: &str| {
+        vision["questions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|q| q["key"] == key)
+            .unwrap()["weight"]
+            .as_f64()
+            .unwrap()
+    };
+    assert_eq!(weight_of("ideal-customer"), 5.0);
+    assert_eq!(weight_of("why-us"), 1.0);
+    let session = revealed_round(&app, &owner, w, &tech, tech_id).await;
+    let analysis = finished_analysis(&owner, &session).await;
+    let (mut weighted_sum, mut weights, mut plain_sum, mut count) = (0.0, 0.0, 0.0, 0.0);
+    for q in analysis["questions"].as_array().unwrap() {
+        if let Some(score) = q["cells"][0]["score"].as_f64() {
+            let weight = weight_of(q["key"].as_str().unwrap());
+            weighted_sum += weight * score;
+            weights += weight;
+            plain_sum += score;
+            count += 1.0;
+        }
+    }
+    let overall = analysis["index"]["overall"].as_f64().unwrap();
+    assert!(
+        (overall - weighted_sum / weights).abs() < 0.01,
+        "index {overall} is the weighted mean {}",
+        weighted_sum / weights
+    );
+    assert!(
+        (overall - plain_sum / count).abs() > 1.0,
+        "the weight moved the index away from the plain mean {}",
+        plain_sum / count
+    );
+    let summary = round_page(&owner, &session, "summary").await;
+    assert!(
+        summary.contains("Weighted questions: Who is our ideal customer? ×5."),
+        "the summary names the weight"
+    );
+    app.stop().await;
+}
+
 on_both_databases!(
     lexical_fallback_analyses_a_revealed_round,
     minilm_analyses_a_revealed_round,
     submitted_answers_are_embedded_before_the_reveal,
+    question_weights_shape_the_alignment_index,
     analysis_can_be_switched_off
 );

@@ -200,6 +200,10 @@ struct QuestionBody {
     #[serde(default)]
     help: String,
     kind: QuestionKind,
+    /// Weight in the alignment index, 1–10; omitted: 1 for a new question,
+    /// unchanged for an edit.
+    #[serde(default)]
+    weight: Option<i64>,
 }
 
 async fn edit(
@@ -233,6 +237,7 @@ async fn add_question(
             prompt: body.prompt,
             help: body.help,
             kind: body.kind,
+            weight: body.weight,
         },
     )
     .await?;
@@ -257,6 +262,7 @@ async fn update_question(
             prompt: body.prompt,
             help: body.help,
             kind: body.kind,
+            weight: body.weight,
         },
     )
     .await

@@ -12,7 +12,9 @@ use parallax_app::analysis::{AnalysisView, Cell, RoundAnalysis};
 use parallax_app::rounds::{NewRound, RoundView, SessionView};
 use parallax_app::{AppError, Stale};
 use parallax_domain::round::{Flag, RoundState};
-use parallax_domain::vision::{AnswerValue, Question, QuestionKind, format_number};
+use parallax_domain::vision::{
+    AnswerValue, DEFAULT_QUESTION_WEIGHT, Question, QuestionKind, format_number,
+};
 use parallax_domain::workspace::Role;
 use parallax_engine::{KindComparison, KindDetails, Method};
 use parallax_store::{AnswerRecord, NoteWrite, ParticipantRecord};
@@ -1154,6 +1156,12 @@ async fn summary(
                     ul { @for (p, score) in analysis.participants.iter().zip(&analysis.index.per_participant) {
                         li { (p.name) ": " @if let Some(score) = score { (format!("{score:.0}")) } @else { "—" } }
                     } }
+                    @let weighted: Vec<_> = analysis.questions.iter().filter(|q| q.weight != DEFAULT_QUESTION_WEIGHT).collect();
+                    @if !weighted.is_empty() {
+                        p.muted #weights { "Weighted questions: "
+                            @for (i, q) in weighted.iter().enumerate() { @if i > 0 { "; " } (q.prompt) " ×" (q.weight) }
+                            ". Every other question counts ×" (DEFAULT_QUESTION_WEIGHT) "." }
+                    }
                     div.heatmap { (PreEscaped(analysis.heatmap_svg.clone())) }
                 }
                 section.card #patterns {

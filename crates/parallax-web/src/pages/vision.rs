@@ -8,7 +8,9 @@ use axum::routing::{get, post};
 use maud::{Markup, html};
 use parallax_app::AppError;
 use parallax_app::rounds::VisionEdit;
-use parallax_domain::vision::{Pillar, Question, QuestionKind, VisionDiff};
+use parallax_domain::vision::{
+    DEFAULT_QUESTION_WEIGHT, MAX_QUESTION_WEIGHT, Pillar, Question, QuestionKind, VisionDiff,
+};
 use parallax_domain::workspace::Role;
 use parallax_store::VisionRecord;
 use serde::Deserialize;
@@ -68,6 +70,8 @@ pub(crate) struct QuestionForm {
     pub min_label: String,
     #[serde(default)]
     pub max_label: String,
+    #[serde(default)]
+    pub weight: Option<i64>,
 }
 
 impl QuestionForm {
@@ -107,6 +111,7 @@ impl QuestionForm {
             max,
             min_label,
             max_label,
+            weight: Some(q.weight),
         }
     }
 }
@@ -129,7 +134,7 @@ fn question_form(action: &str, form: &QuestionForm, errors: &FormErrors, submit:
             .map(|e| super::layout::capitalise(&e.message))
     };
     html! {
-        (form_alert(errors, &["prompt", "help", "kind", "options", "unit", "min", "max", "min_label", "max_label"]))
+        (form_alert(errors, &["prompt", "help", "kind", "options", "unit", "min", "max", "min_label", "max_label", "weight"]))
         form.stack method="post" action=(action) {
             input type="hidden" name="version" value=(form.version);
             label { "Question"
@@ -161,6 +166,10 @@ fn question_form(action: &str, form: &QuestionForm, errors: &FormErrors, submit:
                     @if let Some(e) = err("max") { span.field-error { (e) } } }
                 label { "Lowest means" input type="text" name="min_label" value=(form.min_label); }
                 label { "Highest means" input type="text" name="max_label" value=(form.max_label); }
+            }
+            label { "Weight" span.hint { "How much this question counts in a round's alignment index, 1–" (MAX_QUESTION_WEIGHT) "." }
+                input type="number" name="weight" min="1" max=(MAX_QUESTION_WEIGHT) step="1" value=(form.weight.unwrap_or(DEFAULT_QUESTION_WEIGHT));
+                @if let Some(e) = err("weight") { span.field-error { (e) } }
             }
             div { button type="submit" { (submit) } }
         }
@@ -238,7 +247,10 @@ fn vision_body(
                 div.card {
                     p { strong { (i + 1) ". " (q.prompt) } }
                     @if !q.help.is_empty() { p.muted { (q.help) } }
-                    p { (kind_summary(&q.kind)) }
+                    p {
+                        (kind_summary(&q.kind))
+                        @if q.weight != DEFAULT_QUESTION_WEIGHT { " " span.badge { "counts ×" (q.weight) } }
+                    }
                     @if can_edit {
                         div.actions {
                             a.button.secondary href={ (base) "/questions/" (q.key) "/edit" } { "Edit" }
@@ -353,6 +365,7 @@ async fn add_question(
         prompt: form.prompt.clone(),
         help: form.help.clone(),
         kind,
+        weight: form.weight,
     });
     let result = match edit {
         Ok(edit) => state
@@ -445,6 +458,7 @@ async fn update_question(
         prompt: form.prompt.clone(),
         help: form.help.clone(),
         kind,
+        weight: form.weight,
     });
     let result = match edit {
         Ok(edit) => state
@@ -637,8 +651,8 @@ pub(crate) fn diff_body(diff: &VisionDiff) -> Markup {
             div.card {
                 span.badge.warn { "Changed" }
                 div.side-by-side {
-                    div { p.muted { "Before" } p { (old.prompt) } p.muted { (old.help) } p { (kind_summary(&old.kind)) } }
-                    div { p.muted { "After" } p { (new.prompt) } p.muted { (new.help) } p { (kind_summary(&new.kind)) } }
+                    div { p.muted { "Before" } p { (old.prompt) } p.muted { (old.help) } p { (kind_summary(&old.kind)) " " span.badge { "counts ×" (old.weight) } } }
+                    div { p.muted { "After" } p { (new.prompt) } p.muted { (new.help) } p { (kind_summary(&new.kind)) " " span.badge { "counts ×" (new.weight) } } }
                 }
             }
         }

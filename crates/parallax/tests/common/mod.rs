@@ -213,6 +213,11 @@ pub async fn revealed_round(
     (id, api)
 }
 
+/// GETs `url` and returns the body as text.
+pub async fn get_text(client: &reqwest::Client, url: &str) -> String {
+    client.get(url).send().await.unwrap().text().await.unwrap()
+}
+
 /// POSTs an empty body to `url` and checks the status.
 pub async fn post_empty(client: &reqwest::Client, url: &str, status: u16) {
     let response = client.post(url).send().await.unwrap();

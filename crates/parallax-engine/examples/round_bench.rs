@@ -22,6 +22,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
+use parallax_engine::synthetic::{Rng, answer};
 use parallax_engine::{
     ClaimSource, Embedder, SimilaritySource, SourcedClaim, TextComparison, alignment_index,
     compare_text_lexical, compare_text_with, find_patterns, heatmap_svg, texts_to_embed,
@@ -30,79 +31,6 @@ use parallax_engine::{
 const QUESTIONS: usize = 12;
 const PARTICIPANTS: usize = 10;
 const RUNS: usize = 3;
-
-/// Sentence templates; `{n}` becomes a number and `{x}` a customer segment,
-/// so every answer is distinct text and nothing is a cache hit by accident.
-const TEMPLATES: &[&str] = &[
-    "Our ideal customer is a {x} with about {n} employees that still runs on spreadsheets.",
-    "They lose roughly {n} hours a week to manual scheduling and phone calls.",
-    "The person who buys is usually the operations manager, not the owner.",
-    "We win because setup takes an afternoon instead of a {n}-week project.",
-    "Competitors sell heavy suites that a {x} never fully adopts.",
-    "Support answers within {n} minutes, in the customer's own language.",
-    "In three years we serve {n} customers and we are profitable.",
-    "In five years we expand into {n} European countries.",
-    "In ten years we are the standard platform for every {x} in Europe.",
-    "Revenue should reach {n} million euros of recurring revenue.",
-    "The team grows to {n} engineers, most of them senior.",
-    "Reliability matters more than features; we target {n} minutes of downtime a year.",
-    "Customers should feel calm and in control of their day.",
-    "The product should save every {x} at least {n} hours a month.",
-    "We must integrate with the accounting tools they already use.",
-    "Data stays in the EU and never leaves the customer's region.",
-    "Pricing is per seat, around {n} euros a month.",
-    "Our first priority is growth, then retention, then hiring.",
-    "Churn has to stay below {n} percent a month.",
-    "We should build a partner channel with {n} resellers.",
-    "Mobile matters because staff at a {x} are rarely at a desk.",
-    "We need a public API so that larger customers can automate their workflows.",
-    "Security certification opens the door to bigger deals with a {x}.",
-    "Onboarding should be self-service for anyone with {n} or fewer users.",
-    "The brand should stand for simplicity and honesty.",
-    "Every release ships behind a feature flag and is monitored for {n} days.",
-    "We avoid custom projects, even when a large {x} asks for one.",
-    "Analytics should show the owner where the time goes each week.",
-    "We keep the product focused on scheduling, billing and messaging.",
-    "By {n} we want to be known as the most reliable vendor in the market.",
-];
-const SEGMENTS: &[&str] = &[
-    "dental practice",
-    "physiotherapy clinic",
-    "veterinary clinic",
-    "small agency",
-    "freight carrier",
-    "law firm",
-    "accounting office",
-    "fitness studio",
-];
-
-/// A deterministic generator (xorshift), so every run times the same round.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self, bound: usize) -> usize {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        (self.0 % bound as u64) as usize
-    }
-}
-
-/// An answer of roughly 150 words.
-fn answer(rng: &mut Rng) -> String {
-    let mut text = String::new();
-    while text.split_whitespace().count() < 150 {
-        let template = TEMPLATES[rng.next(TEMPLATES.len())];
-        let sentence = template
-            .replace("{n}", &(2 + rng.next(400)).to_string())
-            .replace("{x}", SEGMENTS[rng.next(SEGMENTS.len())]);
-        if !text.is_empty() {
-            text.push(' ');
-        }
-        text.push_str(&sentence);
-    }
-    text
-}
 
 #[derive(Clone)]
 struct Round {
@@ -115,7 +43,7 @@ struct Round {
 }
 
 fn round() -> Round {
-    let mut rng = Rng(0x5eed_cafe_f00d);
+    let mut rng = Rng::new(0x5eed_cafe_f00d);
     let questions: Vec<String> = (1..=QUESTIONS).map(|q| format!("Question {q}")).collect();
     let participants: Vec<String> = (1..=PARTICIPANTS).map(|p| format!("Lead {p}")).collect();
     let vision = (0..QUESTIONS).map(|_| answer(&mut rng)).collect();
@@ -300,7 +228,7 @@ fn main() -> ExitCode {
 
         // One participant rewrites one answer: only its new claims are embedded.
         let mut edited = round.clone();
-        let mut rng = Rng(0xabc + run as u64);
+        let mut rng = Rng::new(0xabc + run as u64);
         edited.answers[4][2] = answer(&mut rng);
         let start = Instant::now();
         let embedded = fill_cache(&edited, &model, &mut cache);

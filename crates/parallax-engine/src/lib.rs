@@ -10,7 +10,8 @@
 //!   into a round's alignment index; [`heatmap`] draws them;
 //! * [`patterns`] groups one-sided claims into recurring themes;
 //! * [`lexical`] is the fallback when no model is installed;
-//! * [`eval`] measures quality on the labelled set in `data/labelled.json`.
+//! * [`eval`] measures quality on the labelled set in `data/labelled.json`;
+//!   [`synthetic`] makes answers for the speed benchmarks.
 
 pub mod claims;
 pub mod eval;
@@ -21,6 +22,7 @@ pub mod lexical;
 pub mod patterns;
 pub mod quantities;
 mod similarity;
+pub mod synthetic;
 pub mod text;
 
 pub use claims::{Claim, split_claims};

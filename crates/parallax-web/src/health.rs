@@ -5,6 +5,9 @@ use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::get;
 
+use parallax_app::analysis::ModelState;
+
+use crate::metrics::gauge;
 use crate::{AppState, Routes};
 
 pub(crate) fn routes() -> Routes {
@@ -31,13 +34,27 @@ async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     }
 }
 
-/// Prometheus text exposition.
+/// Prometheus text exposition: the HTTP series, then the analysis gauges.
 async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    let mut text = state.metrics.render();
+    let analyzer = state.app.analyzer();
+    gauge(
+        &mut text,
+        "parallax_text_model_ready",
+        "1 when the text model is loaded; 0 while scores use the lexical fallback.",
+        f64::from(u8::from(analyzer.state() == ModelState::Ready)),
+    );
+    gauge(
+        &mut text,
+        "parallax_analysis_backlog_claims",
+        "Claims of submitted answers waiting to be embedded ahead of their reveal.",
+        analyzer.backlog() as f64,
+    );
     (
         [(
             header::CONTENT_TYPE,
             "text/plain; version=0.0.4; charset=utf-8",
         )],
-        state.metrics.render(),
+        text,
     )
 }

@@ -99,6 +99,14 @@ impl Metrics {
     }
 }
 
+/// Appends one gauge, with its help and type lines, to an exposition text.
+pub(crate) fn gauge(out: &mut String, name: &str, help: &str, value: f64) {
+    let _ = writeln!(
+        out,
+        "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}"
+    );
+}
+
 fn escape(label: &str) -> String {
     label.replace('\\', "\\\\").replace('"', "\\\"")
 }

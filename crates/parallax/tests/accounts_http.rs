@@ -668,6 +668,12 @@ async fn health_readiness_and_metrics(db: Db) {
             "parallax_http_request_duration_seconds_bucket{method=\"GET\",route=\"/login\""
         )
     );
+    // No model in this test server: the fallback is in use, nothing queued.
+    assert!(
+        metrics.contains("\nparallax_text_model_ready 0\n"),
+        "{metrics}"
+    );
+    assert!(metrics.contains("\nparallax_analysis_backlog_claims 0\n"));
     app.stop().await;
 }
 

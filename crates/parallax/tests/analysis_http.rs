@@ -199,6 +199,12 @@ async fn submitted_answers_are_embedded_before_the_reveal(db: Db) {
     .await;
     let analyzer = app.server.app.analyzer();
     assert!(analyzer.backlog() > 0, "submitting queued the claims");
+    let metrics = common::get_text(&owner, &app.url("/metrics")).await;
+    assert!(
+        metrics.contains("\nparallax_text_model_ready 1\n"),
+        "{metrics}"
+    );
+    assert!(metrics.contains("\nparallax_analysis_backlog_claims "));
     for _ in 0..300 {
         if analyzer.backlog() == 0 {
             break;
@@ -309,7 +315,47 @@ async fn question_weights_shape_the_alignment_index(db: Db) {
         .await
         .unwrap();
     assert_eq!(weighted.status(), 200);
-    let vision: Value = weighted.json().await.unwrap();
+    // The page form: a weight that is no number is a field error and writes
+    // nothing; an emptied field keeps the weight.
+    let why_us = app.url(&format!("/w/{w}/vision/questions/why-us"));
+    let form = |weight: &'static str| {
+        [
+            ("version", "2"),
+            ("prompt", "Why would someone choose us?"),
+            ("kind", "text"),
+            ("weight", weight),
+        ]
+    };
+    let not_a_number = owner
+        .post(&why_us)
+        .form(&form("lots"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(not_a_number.status(), 422);
+    assert!(
+        not_a_number
+            .text()
+            .await
+            .unwrap()
+            .contains("whole number from 1 to 10")
+    );
+    let kept = owner.post(&why_us).form(&form("")).send().await.unwrap();
+    assert_eq!(kept.status(), 303);
+    let page = common::get_text(&owner, &app.url(&format!("/w/{w}/vision"))).await;
+    assert!(
+        page.contains("counts ×5"),
+        "the vision page shows the weight"
+    );
+    let vision: Value = owner
+        .get(app.url(&format!("/api/v1/workspaces/{w}/vision")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(vision["version"], 3, "only the valid form was written");
     let weight_of = |key: &str| {
         vision["questions"]
             .as_array()

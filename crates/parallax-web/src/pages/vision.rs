@@ -70,8 +70,10 @@ pub(crate) struct QuestionForm {
     pub min_label: String,
     #[serde(default)]
     pub max_label: String,
+    /// Text, so that an emptied number field is a field error, not a
+    /// rejected form.
     #[serde(default)]
-    pub weight: Option<i64>,
+    pub weight: String,
 }
 
 impl QuestionForm {
@@ -85,6 +87,20 @@ impl QuestionForm {
             &self.min_label,
             &self.max_label,
         )?)
+    }
+
+    /// The weight field: empty means the default (or, for an edit, keep).
+    pub(crate) fn weight(&self) -> Result<Option<i64>, AppError> {
+        let text = self.weight.trim();
+        if text.is_empty() {
+            return Ok(None);
+        }
+        text.parse().map(Some).map_err(|_| {
+            AppError::invalid(
+                "weight",
+                format!("must be a whole number from 1 to {MAX_QUESTION_WEIGHT}"),
+            )
+        })
     }
 
     fn from_question(q: &Question, version: i64) -> Self {
@@ -111,7 +127,7 @@ impl QuestionForm {
             max,
             min_label,
             max_label,
-            weight: Some(q.weight),
+            weight: q.weight.to_string(),
         }
     }
 }
@@ -168,7 +184,7 @@ fn question_form(action: &str, form: &QuestionForm, errors: &FormErrors, submit:
                 label { "Highest means" input type="text" name="max_label" value=(form.max_label); }
             }
             label { "Weight" span.hint { "How much this question counts in a round's alignment index, 1–" (MAX_QUESTION_WEIGHT) "." }
-                input type="number" name="weight" min="1" max=(MAX_QUESTION_WEIGHT) step="1" value=(form.weight.unwrap_or(DEFAULT_QUESTION_WEIGHT));
+                input type="number" name="weight" min="1" max=(MAX_QUESTION_WEIGHT) step="1" value=(if form.weight.is_empty() { DEFAULT_QUESTION_WEIGHT.to_string() } else { form.weight.clone() });
                 @if let Some(e) = err("weight") { span.field-error { (e) } }
             }
             div { button type="submit" { (submit) } }
@@ -361,11 +377,13 @@ async fn add_question(
     Path(workspace_id): Path<i64>,
     PageForm(form): PageForm<QuestionForm>,
 ) -> Result<Response, PageError> {
-    let edit = form.kind().map(|kind| VisionEdit::AddQuestion {
-        prompt: form.prompt.clone(),
-        help: form.help.clone(),
-        kind,
-        weight: form.weight,
+    let edit = form.kind().and_then(|kind| {
+        Ok(VisionEdit::AddQuestion {
+            prompt: form.prompt.clone(),
+            help: form.help.clone(),
+            kind,
+            weight: form.weight()?,
+        })
     });
     let result = match edit {
         Ok(edit) => state
@@ -453,12 +471,14 @@ async fn update_question(
     Path((workspace_id, key)): Path<(i64, String)>,
     PageForm(form): PageForm<QuestionForm>,
 ) -> Result<Response, PageError> {
-    let edit = form.kind().map(|kind| VisionEdit::UpdateQuestion {
-        key: key.clone(),
-        prompt: form.prompt.clone(),
-        help: form.help.clone(),
-        kind,
-        weight: form.weight,
+    let edit = form.kind().and_then(|kind| {
+        Ok(VisionEdit::UpdateQuestion {
+            key: key.clone(),
+            prompt: form.prompt.clone(),
+            help: form.help.clone(),
+            kind,
+            weight: form.weight()?,
+        })
     });
     let result = match edit {
         Ok(edit) => state

@@ -58,14 +58,7 @@ async fn revealed_round(
 
 async fn finished_analysis(client: &Client, session: &str) -> Value {
     for _ in 0..300 {
-        let body: Value = client
-            .get(session)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let body = common::get_json(client, session).await;
         match body["analysis"]["status"].as_str() {
             Some("done") => return body["analysis"]["result"].clone(),
             Some("failed") => panic!("analysis failed"),
@@ -347,14 +340,8 @@ async fn question_weights_shape_the_alignment_index(db: Db) {
         page.contains("counts ×5"),
         "the vision page shows the weight"
     );
-    let vision: Value = owner
-        .get(app.url(&format!("/api/v1/workspaces/{w}/vision")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let vision =
+        common::get_json(&owner, &app.url(&format!("/api/v1/workspaces/{w}/vision"))).await;
     assert_eq!(vision["version"], 3, "only the valid form was written");
     let weight_of = |key: &str| {
         vision["questions"]

@@ -218,6 +218,11 @@ pub async fn get_text(client: &reqwest::Client, url: &str) -> String {
     client.get(url).send().await.unwrap().text().await.unwrap()
 }
 
+/// GETs `url` and parses the body as JSON.
+pub async fn get_json(client: &reqwest::Client, url: &str) -> Value {
+    client.get(url).send().await.unwrap().json().await.unwrap()
+}
+
 /// POSTs an empty body to `url` and checks the status.
 pub async fn post_empty(client: &reqwest::Client, url: &str, status: u16) {
     let response = client.post(url).send().await.unwrap();

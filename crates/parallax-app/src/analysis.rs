@@ -10,10 +10,13 @@
 //! So that the analysis at the reveal takes a fraction of a second, the
 //! claims of each submitted answer are embedded ahead of it, by the same
 //! worker ([`App::prepare_embeddings`]). That step compares nothing and shows
-//! nothing: it only fills the cache, whose vectors are keyed by text hash and
-//! read by nobody but the analysis of revealed answers.
+//! nothing: it only fills the cache. Cached vectors are keyed by round,
+//! author and text ([`vector_key`]), so a round's analysis can only ever
+//! find its own participants' texts, each under its author: whether a text
+//! was cached says nothing about other rounds, other people, or versions of
+//! an answer replaced before the reveal.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
@@ -22,7 +25,7 @@ use parallax_domain::vision::{AnswerValue, DEFAULT_QUESTION_WEIGHT, QuestionKind
 use parallax_engine::{
     AlignmentIndex, ClaimSource, Embedder, KindComparison, Method, Pattern, SimilaritySource,
     SourcedClaim, TextComparison, alignment_index, compare_text_lexical, compare_text_with,
-    find_patterns, heatmap_svg, kinds, split_claims, texts_to_embed,
+    find_patterns, heatmap_svg, kinds, split_claims,
 };
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -33,9 +36,50 @@ use crate::{App, AppError, Result};
 /// The model name under which vectors are cached.
 const MODEL_KEY: &str = "all-MiniLM-L6-v2";
 
-/// Claims embedded ahead of a reveal per turn of the worker, so that a
-/// queued round analysis never waits behind a long backlog.
-const PREPARE_CHUNK: usize = 256;
+/// Answers embedded ahead of a reveal per turn of the worker (~7 claims
+/// each), so that a queued round analysis never waits behind a long backlog.
+const PREPARE_CHUNK: usize = 32;
+/// Most answers waiting to be embedded ahead of their reveal; beyond that
+/// new ones are not queued, and the analysis embeds them itself.
+const MAX_BACKLOG: usize = 10_000;
+/// The author under which a round's revealed pattern claims are cached for
+/// the patterns of later rounds (account ids start at 1).
+const PATTERN_CLAIMS: i64 = 0;
+
+/// The cache key of a text's vector: the text hashed with the round and the
+/// person it belongs to (see the module documentation).
+fn vector_key(round_id: i64, author: i64, text: &str) -> String {
+    let digest = Sha256::new()
+        .chain_update(round_id.to_le_bytes())
+        .chain_update(author.to_le_bytes())
+        .chain_update(text.as_bytes())
+        .finalize();
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A text to embed and the key to cache its vector under.
+struct Keyed {
+    key: String,
+    text: String,
+}
+
+impl Keyed {
+    /// The claims of `answer`, keyed for its round and author.
+    fn claims(round_id: i64, author: i64, answer: &str) -> impl Iterator<Item = Keyed> {
+        split_claims(answer).into_iter().map(move |claim| Keyed {
+            key: vector_key(round_id, author, &claim.text),
+            text: claim.text,
+        })
+    }
+}
+
+/// A submitted text answer waiting to be embedded.
+struct Submitted {
+    workspace_id: i64,
+    round_id: i64,
+    author: i64,
+    text: String,
+}
 
 /// Where the text model stands.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -57,9 +101,9 @@ pub struct Analyzer {
     embedder: RwLock<Option<Arc<dyn Embedder>>>,
     state: RwLock<Option<ModelState>>,
     wake: Notify,
-    /// Claims of submitted answers waiting to be embedded.
-    backlog: Mutex<Vec<String>>,
-    /// Claims taken from the backlog and being embedded now.
+    /// Submitted answers waiting to be embedded, oldest first.
+    backlog: Mutex<VecDeque<Submitted>>,
+    /// Answers taken from the backlog and being embedded now.
     in_flight: AtomicUsize,
 }
 
@@ -93,21 +137,19 @@ impl Analyzer {
             .clone()
     }
 
-    /// Claims of submitted answers not yet embedded ahead of their reveal
-    /// (queued or being embedded).
+    /// Submitted answers not yet embedded ahead of their reveal (queued or
+    /// being embedded).
     pub fn backlog(&self) -> usize {
         self.backlog.lock().unwrap_or_else(|p| p.into_inner()).len()
             + self.in_flight.load(Ordering::SeqCst)
     }
 
-    /// Takes up to [`PREPARE_CHUNK`] distinct claims off the backlog,
-    /// counting them as in flight.
-    fn take_backlog(&self) -> Vec<String> {
+    /// Takes the oldest [`PREPARE_CHUNK`] answers off the backlog, counting
+    /// them as in flight.
+    fn take_backlog(&self) -> Vec<Submitted> {
         let mut backlog = self.backlog.lock().unwrap_or_else(|p| p.into_inner());
-        backlog.sort_unstable();
-        backlog.dedup();
-        let keep = backlog.len().saturating_sub(PREPARE_CHUNK);
-        let taken = backlog.split_off(keep);
+        let count = backlog.len().min(PREPARE_CHUNK);
+        let taken: Vec<Submitted> = backlog.drain(..count).collect();
         self.in_flight.store(taken.len(), Ordering::SeqCst);
         taken
     }
@@ -204,11 +246,6 @@ pub enum AnalysisView {
     Failed,
     /// Done.
     Done(Box<RoundAnalysis>),
-}
-
-fn text_hash(text: &str) -> String {
-    let digest = Sha256::digest(text.as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Finds the cached vector of a text.
@@ -311,58 +348,79 @@ impl App {
         Ok(())
     }
 
-    /// Queues the claims of a participant's own text answers, just submitted
-    /// (or edited after submitting), to be embedded ahead of the reveal.
-    /// Does nothing without the model or when the workspace has analysis off.
-    /// Never fails the write that called it: at worst the analysis embeds
-    /// the claims itself.
-    pub(crate) async fn prepare_embeddings<'a>(
+    /// Queues a participant's own text answers, just submitted (or edited
+    /// after submitting), to have their claims embedded ahead of the reveal.
+    /// Only queues: the request never waits for the model or the database,
+    /// and nothing here can fail it. The worker skips workspaces with
+    /// analysis off; at worst the analysis embeds the claims itself.
+    pub(crate) fn prepare_embeddings<'a>(
         &self,
         workspace_id: i64,
+        round_id: i64,
+        author: i64,
         answers: impl IntoIterator<Item = &'a AnswerValue>,
     ) {
         if self.analyzer.embedder().is_none() {
             return;
         }
-        match self.store().analysis_enabled(workspace_id).await {
-            Ok(true) => {}
-            Ok(false) => return,
-            Err(err) => {
-                tracing::warn!(error = %err, "could not read the analysis switch");
-                return;
+        let mut backlog = self
+            .analyzer
+            .backlog
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        for answer in answers {
+            let AnswerValue::Text(text) = answer else {
+                continue;
+            };
+            if backlog.len() >= MAX_BACKLOG {
+                tracing::warn!(
+                    round_id,
+                    "embedding backlog full; the analysis will embed this answer itself"
+                );
+                break;
             }
+            backlog.push_back(Submitted {
+                workspace_id,
+                round_id,
+                author,
+                text: text.clone(),
+            });
         }
-        let claims: Vec<String> = answers
-            .into_iter()
-            .filter_map(|a| match a {
-                AnswerValue::Text(text) => Some(text),
-                _ => None,
-            })
-            .flat_map(|text| split_claims(text))
-            .map(|claim| claim.text)
-            .collect();
-        if !claims.is_empty() {
-            self.analyzer
-                .backlog
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .extend(claims);
-            self.analyzer.wake.notify_one();
-        }
+        drop(backlog);
+        self.analyzer.wake.notify_one();
     }
 
-    /// Embeds one chunk of the backlog into the cache; false when there was
-    /// nothing to do.
+    /// Embeds the claims of one chunk of the backlog into the cache; false
+    /// when there was nothing to do.
     async fn embed_backlog(&self) -> bool {
         let Some(embedder) = self.analyzer.embedder() else {
             return false;
         };
-        let claims = self.analyzer.take_backlog();
-        if claims.is_empty() {
+        let chunk = self.analyzer.take_backlog();
+        if chunk.is_empty() {
             return false;
         }
-        if let Err(err) = self.vectors(embedder, &claims).await {
-            tracing::warn!(error = %err, claims = claims.len(), "could not embed submitted answers ahead of the reveal");
+        let mut enabled: HashMap<i64, bool> = HashMap::new();
+        let mut keyed = Vec::new();
+        for answer in &chunk {
+            let on = match enabled.get(&answer.workspace_id) {
+                Some(&on) => on,
+                None => {
+                    let on = self
+                        .store()
+                        .analysis_enabled(answer.workspace_id)
+                        .await
+                        .unwrap_or(false);
+                    enabled.insert(answer.workspace_id, on);
+                    on
+                }
+            };
+            if on {
+                keyed.extend(Keyed::claims(answer.round_id, answer.author, &answer.text));
+            }
+        }
+        if let Err(err) = self.vectors(embedder, &keyed).await {
+            tracing::warn!(error = %err, answers = chunk.len(), "could not embed submitted answers ahead of the reveal");
         }
         self.analyzer.in_flight.store(0, Ordering::SeqCst);
         true
@@ -486,33 +544,37 @@ impl App {
                 });
             }
         }
-        // Claims from earlier analysed rounds join this round's in the patterns.
+        // Claims from earlier analysed rounds join this round's in the
+        // patterns; each round cached its pattern claims under its own id.
         let mut earlier: Vec<SourcedClaim> = Vec::new();
+        let mut keyed: Vec<Keyed> = Vec::new();
         for (id, _, json) in self.store().workspace_analyses(round.workspace_id).await? {
             if id == round_id {
                 continue;
             }
             if let Ok(previous) = serde_json::from_str::<RoundAnalysis>(&json) {
-                earlier.extend(previous.patterns.into_iter().flat_map(|p| p.claims));
+                for claim in previous.patterns.into_iter().flat_map(|p| p.claims) {
+                    keyed.push(Keyed {
+                        key: vector_key(id, PATTERN_CLAIMS, &claim.text),
+                        text: claim.text.clone(),
+                    });
+                    earlier.push(claim);
+                }
+            }
+        }
+        // Every compared text answer once, under its author.
+        for a in answers
+            .iter()
+            .filter(|a| voices.iter().any(|v| v.user_id == a.user_id))
+        {
+            if let AnswerValue::Text(text) = &a.value {
+                keyed.extend(Keyed::claims(round_id, a.user_id, text));
             }
         }
         let embedder = self.analyzer.embedder();
-        let mut texts: Vec<String> = Vec::new();
-        if embedder.is_some() {
-            for pair in &pairs {
-                if let (Some(AnswerValue::Text(a)), Some(AnswerValue::Text(b))) =
-                    (&pair.reference, &pair.answer)
-                {
-                    texts.extend(texts_to_embed(a, b));
-                }
-            }
-            texts.extend(earlier.iter().map(|c| c.text.clone()));
-            texts.sort();
-            texts.dedup();
-        }
         let mut embedded = 0;
         let vectors = match &embedder {
-            Some(embedder) => match self.vectors(embedder.clone(), &texts).await {
+            Some(embedder) => match self.vectors(embedder.clone(), &keyed).await {
                 Ok((v, fresh)) => {
                     embedded = fresh;
                     Some(v)
@@ -530,7 +592,7 @@ impl App {
             Method::Lexical
         };
         let round_title = round.title.clone();
-        let analysis = tokio::task::spawn_blocking(move || {
+        let (analysis, vectors) = tokio::task::spawn_blocking(move || {
             let lookup_fn = |t: &str| vectors.as_ref().and_then(|v| v.get(t).cloned());
             let lookup: Option<&VectorLookup<'_>> = if method == Method::Minilm {
                 Some(&lookup_fn)
@@ -591,7 +653,7 @@ impl App {
                 .filter(|p| p.claims.len() >= 2)
                 .take(12)
                 .collect();
-            RoundAnalysis {
+            let analysis = RoundAnalysis {
                 method,
                 reference,
                 participants,
@@ -601,10 +663,15 @@ impl App {
                 patterns,
                 elapsed_ms: 0,
                 embedded,
-            }
+            };
+            (analysis, vectors)
         })
         .await
         .map_err(|e| AppError::Internal(e.to_string()))?;
+        if let Some(vectors) = &vectors {
+            self.cache_pattern_claims(round_id, &analysis.patterns, vectors)
+                .await?;
+        }
         let analysis = RoundAnalysis {
             elapsed_ms: started.elapsed().as_millis() as u64,
             ..analysis
@@ -621,42 +688,75 @@ impl App {
         Ok(method_name)
     }
 
-    /// Vectors for `texts`: from the cache, the rest embedded (off the async
-    /// executor) and cached; also how many were embedded.
+    /// Caches the vectors of a round's pattern claims under the round, for
+    /// the patterns of later rounds.
+    async fn cache_pattern_claims(
+        &self,
+        round_id: i64,
+        patterns: &[Pattern],
+        vectors: &HashMap<String, Vec<f32>>,
+    ) -> Result<()> {
+        let rows: Vec<(String, Vec<f32>)> = patterns
+            .iter()
+            .flat_map(|p| &p.claims)
+            .filter_map(|c| {
+                let vector = vectors.get(&c.text)?;
+                Some((
+                    vector_key(round_id, PATTERN_CLAIMS, &c.text),
+                    vector.clone(),
+                ))
+            })
+            .collect();
+        Ok(self.store().put_embeddings(MODEL_KEY, &rows).await?)
+    }
+
+    /// Vectors of the `keyed` texts, by text: from the cache, the rest
+    /// embedded (off the async executor, each distinct text once) and cached
+    /// under their keys; also how many texts were embedded.
     async fn vectors(
         &self,
         embedder: Arc<dyn Embedder>,
-        texts: &[String],
+        keyed: &[Keyed],
     ) -> Result<(HashMap<String, Vec<f32>>, usize)> {
-        let hashes: Vec<String> = texts.iter().map(|t| text_hash(t)).collect();
-        let cached = self.store().embeddings(MODEL_KEY, &hashes).await?;
-        let mut by_text = HashMap::new();
-        let mut missing: Vec<String> = Vec::new();
-        for (text, hash) in texts.iter().zip(&hashes) {
-            match cached.get(hash) {
+        let keys: Vec<String> = keyed.iter().map(|k| k.key.clone()).collect();
+        let cached = self.store().embeddings(MODEL_KEY, &keys).await?;
+        let mut by_text: HashMap<String, Vec<f32>> = HashMap::new();
+        let mut missing: Vec<&Keyed> = Vec::new();
+        for k in keyed {
+            match cached.get(&k.key) {
                 Some(v) => {
-                    by_text.insert(text.clone(), v.clone());
+                    by_text.insert(k.text.clone(), v.clone());
                 }
-                None => missing.push(text.clone()),
+                None => missing.push(k),
             }
         }
-        let embedded = missing.len();
+        let mut to_embed: Vec<String> = missing
+            .iter()
+            .filter(|k| !by_text.contains_key(&k.text))
+            .map(|k| k.text.clone())
+            .collect();
+        to_embed.sort_unstable();
+        to_embed.dedup();
+        let embedded = to_embed.len();
         if embedded > 0 {
-            let to_embed = missing.clone();
+            let texts = to_embed.clone();
             let fresh = tokio::task::spawn_blocking(move || {
-                let refs: Vec<&str> = to_embed.iter().map(String::as_str).collect();
+                let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
                 embedder.embed(&refs)
             })
             .await
             .map_err(|e| AppError::Internal(e.to_string()))?
             .map_err(|e| AppError::Internal(e.to_string()))?;
-            let rows: Vec<(String, Vec<f32>)> = missing
-                .iter()
-                .map(|t| text_hash(t))
-                .zip(fresh.iter().cloned())
-                .collect();
+            by_text.extend(to_embed.into_iter().zip(fresh));
+        }
+        let mut rows: Vec<(String, Vec<f32>)> = missing
+            .iter()
+            .filter_map(|k| Some((k.key.clone(), by_text.get(&k.text)?.clone())))
+            .collect();
+        rows.sort_by(|a, b| a.0.cmp(&b.0));
+        rows.dedup_by(|a, b| a.0 == b.0);
+        if !rows.is_empty() {
             self.store().put_embeddings(MODEL_KEY, &rows).await?;
-            by_text.extend(missing.into_iter().zip(fresh));
         }
         Ok((by_text, embedded))
     }

@@ -598,7 +598,7 @@ impl App {
                     .iter()
                     .any(|p| p.user_id == actor.id() && p.submitted_at.is_some());
                 if submitted {
-                    self.prepare_embeddings(workspace_id, [&record.value]).await;
+                    self.prepare_embeddings(workspace_id, round_id, actor.id(), [&record.value]);
                 }
                 Ok(record)
             }
@@ -644,8 +644,12 @@ impl App {
             .map_err(|e| {
                 state_conflict(e, "answers are locked: the round is not being answered")
             })?;
-        self.prepare_embeddings(workspace_id, view.my_answers.iter().map(|a| &a.value))
-            .await;
+        self.prepare_embeddings(
+            workspace_id,
+            round_id,
+            actor.id(),
+            view.my_answers.iter().map(|a| &a.value),
+        );
         Ok(())
     }
 

@@ -10,11 +10,11 @@
 use pulp::{Arch, Simd, WithSimd};
 
 /// The n × n matrix (row-major) of the dot products of `rows`, `n` rows of
-/// `dim` values laid end to end.
-pub(crate) fn gram(rows: &[f32], dim: usize) -> Vec<f32> {
-    let n = rows.len().checked_div(dim).unwrap_or(0);
+/// `dim` values laid end to end (all zero when `dim` is 0).
+pub(crate) fn gram(rows: &[f32], n: usize, dim: usize) -> Vec<f32> {
+    assert_eq!(rows.len(), n * dim, "{n} rows of {dim} values");
     let mut out = vec![0.0; n * n];
-    if n > 0 {
+    if n > 0 && dim > 0 {
         Arch::new().dispatch(Gram {
             rows,
             dim,
@@ -98,12 +98,14 @@ mod tests {
         };
         for (n, dim) in [(1, 1), (2, 3), (5, 7), (9, 16), (13, 384), (6, 35)] {
             let rows: Vec<f32> = (0..n * dim).map(|_| next()).collect();
-            let (fast, slow) = (gram(&rows, dim), naive(&rows, dim));
+            let (fast, slow) = (gram(&rows, n, dim), naive(&rows, dim));
             assert_eq!(fast.len(), n * n);
             for (f, s) in fast.iter().zip(&slow) {
                 assert!((f - s).abs() < 1e-4, "{n}×{dim}: {f} vs {s}");
             }
         }
-        assert!(gram(&[], 384).is_empty());
+        assert!(gram(&[], 0, 384).is_empty());
+        // Vectors of no dimension (a damaged cache) give zeros, not a panic.
+        assert_eq!(gram(&[], 3, 0), vec![0.0; 9]);
     }
 }

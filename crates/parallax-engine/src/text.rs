@@ -458,7 +458,7 @@ impl Encoded {
         match self {
             Encoded::Dense(v) => {
                 let dim = v.first().map_or(0, Vec::len);
-                crate::similarity::gram(&v.concat(), dim)
+                crate::similarity::gram(&v.concat(), v.len(), dim)
             }
             Encoded::Sparse(v) => {
                 let n = v.len();

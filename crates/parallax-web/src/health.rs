@@ -34,22 +34,18 @@ async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     }
 }
 
-/// Prometheus text exposition: the HTTP series, then the analysis gauges.
+/// Prometheus text exposition: the HTTP series, then whether the text model
+/// is loaded.
 async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     let mut text = state.metrics.render();
-    let analyzer = state.app.analyzer();
     gauge(
         &mut text,
         "parallax_text_model_ready",
         "1 when the text model is loaded; 0 while scores use the lexical fallback.",
-        f64::from(u8::from(analyzer.state() == ModelState::Ready)),
+        f64::from(u8::from(state.app.analyzer().state() == ModelState::Ready)),
     );
-    gauge(
-        &mut text,
-        "parallax_analysis_backlog_claims",
-        "Claims of submitted answers waiting to be embedded ahead of their reveal.",
-        analyzer.backlog() as f64,
-    );
+    // No gauge of the submit-time embedding backlog: /metrics is public, and
+    // its jumps would show when people submit and how much they wrote.
     (
         [(
             header::CONTENT_TYPE,

@@ -207,7 +207,7 @@ async fn timed_run(
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
         println!(
-            "  run {seed}: the backlog of submitted claims drained {} after the last submit",
+            "  run {seed}: the backlog of submitted answers drained {} after the last submit",
             ms(waited.elapsed())
         );
         let start = Instant::now();

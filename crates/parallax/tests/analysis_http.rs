@@ -152,6 +152,18 @@ async fn lexical_fallback_analyses_a_revealed_round(db: Db) {
     app.stop().await;
 }
 
+/// Waits until the worker has embedded every submitted answer.
+async fn backlog_drained(app: &TestApp) {
+    let analyzer = app.server.app.analyzer();
+    for _ in 0..300 {
+        if analyzer.backlog() == 0 {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the submitted answers were not embedded within 30 s");
+}
+
 /// A test server with the real model loaded.
 async fn spawn_with_model(db: Db) -> TestApp {
     let dir = std::env::var("PARALLAX_MODEL_DIR")
@@ -190,25 +202,12 @@ async fn submitted_answers_are_embedded_before_the_reveal(db: Db) {
         |q, who| common::text_or_offered_ranking(q, if who == 0 { LEADER[0] } else { TECH[0] }),
     )
     .await;
-    let analyzer = app.server.app.analyzer();
-    assert!(analyzer.backlog() > 0, "submitting queued the claims");
     let metrics = common::get_text(&owner, &app.url("/metrics")).await;
     assert!(
         metrics.contains("\nparallax_text_model_ready 1\n"),
         "{metrics}"
     );
-    assert!(metrics.contains("\nparallax_analysis_backlog_claims "));
-    for _ in 0..300 {
-        if analyzer.backlog() == 0 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert_eq!(
-        analyzer.backlog(),
-        0,
-        "the claims were embedded within 30 s"
-    );
+    backlog_drained(&app).await;
     let before = owner.get(format!("{api}/session")).send().await.unwrap();
     assert_eq!(
         before.status(),
@@ -274,6 +273,55 @@ async fn analysis_can_be_switched_off(db: Db) {
     assert_eq!(
         finished_analysis(&owner, &session).await["method"],
         "lexical"
+    );
+    app.stop().await;
+}
+
+/// Whether a vector was cached tells nobody whether someone else wrote the
+/// same words: vectors are cached per round and author, so a leader who
+/// copies a technical lead's unrevealed sentences into another round gets
+/// them embedded afresh, not found.
+async fn cached_vectors_are_scoped_to_round_and_author(db: Db) {
+    let app = spawn_with_model(db).await;
+    let (owner, w) = app.sign_up("Lena", "lena@acme.test").await;
+    let (tech, tech_id) = app
+        .join(&owner, w, "tech_lead", "Tom", "tom@acme.test")
+        .await;
+    // Round 1, never revealed: Tom's answers are embedded at submit.
+    common::answered_round(&app, &owner, w, "First", &[(&tech, tech_id)], |q, who| {
+        common::text_or_offered_ranking(q, if who == 0 { LEADER[0] } else { TECH[0] })
+    })
+    .await;
+    backlog_drained(&app).await;
+    // Round 2, answered with analysis off: Lena writes Tom's round-1 text.
+    let settings = app.url(&format!("/api/v1/workspaces/{w}/settings"));
+    let switch = |on: bool| {
+        owner
+            .patch(&settings)
+            .json(&json!({ "analysis_enabled": on }))
+            .send()
+    };
+    assert_eq!(switch(false).await.unwrap().status(), 204);
+    const OTHER: &str = "Pricing per seat with a free tier for solo practitioners.";
+    let (_, api) =
+        common::revealed_round(&app, &owner, w, "Second", &[(&tech, tech_id)], |q, who| {
+            common::text_or_offered_ranking(q, if who == 0 { TECH[0] } else { OTHER })
+        })
+        .await;
+    backlog_drained(&app).await;
+    assert_eq!(switch(true).await.unwrap().status(), 204);
+    let analysis = finished_analysis(&owner, &format!("{api}/session")).await;
+    let mut distinct: Vec<String> = [TECH[0], OTHER]
+        .iter()
+        .flat_map(|t| parallax_engine::split_claims(t))
+        .map(|c| c.text)
+        .collect();
+    distinct.sort();
+    distinct.dedup();
+    assert_eq!(
+        analysis["embedded"].as_u64(),
+        Some(distinct.len() as u64),
+        "nothing of round 1 was found in the cache"
     );
     app.stop().await;
 }
@@ -390,6 +438,7 @@ on_both_databases!(
     lexical_fallback_analyses_a_revealed_round,
     minilm_analyses_a_revealed_round,
     submitted_answers_are_embedded_before_the_reveal,
+    cached_vectors_are_scoped_to_round_and_author,
     question_weights_shape_the_alignment_index,
     analysis_can_be_switched_off
 );

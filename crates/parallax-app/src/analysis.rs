@@ -11,8 +11,8 @@
 //! claims of each submitted answer are embedded ahead of it, by the same
 //! worker ([`App::prepare_embeddings`]). That step compares nothing and shows
 //! nothing: it only fills the cache. Cached vectors are keyed by round,
-//! author and text ([`vector_key`]), so a round's analysis can only ever
-//! find its own participants' texts, each under its author: whether a text
+//! author, question, answer version and text ([`vector_key`]), so a round's
+//! analysis can only ever find the very answers it compares: whether a text
 //! was cached says nothing about other rounds, other people, or versions of
 //! an answer replaced before the reveal.
 
@@ -27,6 +27,7 @@ use parallax_engine::{
     SourcedClaim, TextComparison, alignment_index, compare_text_lexical, compare_text_with,
     find_patterns, heatmap_svg, kinds, split_claims,
 };
+use parallax_store::AnswerRecord;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use tokio::sync::Notify;
@@ -36,9 +37,10 @@ use crate::{App, AppError, Result};
 /// The model name under which vectors are cached.
 const MODEL_KEY: &str = "all-MiniLM-L6-v2";
 
-/// Answers embedded ahead of a reveal per turn of the worker (~7 claims
-/// each), so that a queued round analysis never waits behind a long backlog.
-const PREPARE_CHUNK: usize = 32;
+/// Text embedded ahead of a reveal per turn of the worker, in bytes of
+/// answers (~250 claims), so that a queued round analysis never waits
+/// behind a long backlog.
+const PREPARE_BYTES: usize = 24_000;
 /// Most answers waiting to be embedded ahead of their reveal; beyond that
 /// new ones are not queued, and the analysis embeds them itself.
 const MAX_BACKLOG: usize = 10_000;
@@ -46,12 +48,36 @@ const MAX_BACKLOG: usize = 10_000;
 /// the patterns of later rounds (account ids start at 1).
 const PATTERN_CLAIMS: i64 = 0;
 
-/// The cache key of a text's vector: the text hashed with the round and the
-/// person it belongs to (see the module documentation).
-fn vector_key(round_id: i64, author: i64, text: &str) -> String {
+/// Where a text comes from: the round, the person, the question and the
+/// version of their answer (see the module documentation).
+#[derive(Debug, Clone, Copy)]
+struct Origin<'a> {
+    round_id: i64,
+    author: i64,
+    question_key: &'a str,
+    version: i64,
+}
+
+impl Origin<'_> {
+    /// A round's revealed pattern claims, cached for later rounds.
+    fn patterns_of(round_id: i64) -> Origin<'static> {
+        Origin {
+            round_id,
+            author: PATTERN_CLAIMS,
+            question_key: "",
+            version: 0,
+        }
+    }
+}
+
+/// The cache key of a text's vector: the text hashed with its origin.
+fn vector_key(origin: Origin<'_>, text: &str) -> String {
     let digest = Sha256::new()
-        .chain_update(round_id.to_le_bytes())
-        .chain_update(author.to_le_bytes())
+        .chain_update(origin.round_id.to_le_bytes())
+        .chain_update(origin.author.to_le_bytes())
+        .chain_update(origin.version.to_le_bytes())
+        .chain_update((origin.question_key.len() as u64).to_le_bytes())
+        .chain_update(origin.question_key.as_bytes())
         .chain_update(text.as_bytes())
         .finalize();
     digest.iter().map(|b| format!("{b:02x}")).collect()
@@ -64,12 +90,15 @@ struct Keyed {
 }
 
 impl Keyed {
-    /// The claims of `answer`, keyed for its round and author.
-    fn claims(round_id: i64, author: i64, answer: &str) -> impl Iterator<Item = Keyed> {
-        split_claims(answer).into_iter().map(move |claim| Keyed {
-            key: vector_key(round_id, author, &claim.text),
-            text: claim.text,
-        })
+    /// The claims of `answer`, keyed for where it comes from.
+    fn claims(origin: Origin<'_>, answer: &str) -> Vec<Keyed> {
+        split_claims(answer)
+            .into_iter()
+            .map(|claim| Keyed {
+                key: vector_key(origin, &claim.text),
+                text: claim.text,
+            })
+            .collect()
     }
 }
 
@@ -78,7 +107,20 @@ struct Submitted {
     workspace_id: i64,
     round_id: i64,
     author: i64,
+    question_key: String,
+    version: i64,
     text: String,
+}
+
+impl Submitted {
+    fn origin(&self) -> Origin<'_> {
+        Origin {
+            round_id: self.round_id,
+            author: self.author,
+            question_key: &self.question_key,
+            version: self.version,
+        }
+    }
 }
 
 /// Where the text model stands.
@@ -144,12 +186,18 @@ impl Analyzer {
             + self.in_flight.load(Ordering::SeqCst)
     }
 
-    /// Takes the oldest [`PREPARE_CHUNK`] answers off the backlog, counting
-    /// them as in flight.
+    /// Takes the oldest answers, up to [`PREPARE_BYTES`] of text (at least
+    /// one), off the backlog, counting them as in flight.
     fn take_backlog(&self) -> Vec<Submitted> {
         let mut backlog = self.backlog.lock().unwrap_or_else(|p| p.into_inner());
-        let count = backlog.len().min(PREPARE_CHUNK);
-        let taken: Vec<Submitted> = backlog.drain(..count).collect();
+        let mut taken: Vec<Submitted> = Vec::new();
+        let mut bytes = 0;
+        while bytes < PREPARE_BYTES
+            && let Some(answer) = backlog.pop_front()
+        {
+            bytes += answer.text.len();
+            taken.push(answer);
+        }
         self.in_flight.store(taken.len(), Ordering::SeqCst);
         taken
     }
@@ -357,8 +405,7 @@ impl App {
         &self,
         workspace_id: i64,
         round_id: i64,
-        author: i64,
-        answers: impl IntoIterator<Item = &'a AnswerValue>,
+        answers: impl IntoIterator<Item = &'a AnswerRecord>,
     ) {
         if self.analyzer.embedder().is_none() {
             return;
@@ -369,22 +416,33 @@ impl App {
             .lock()
             .unwrap_or_else(|p| p.into_inner());
         for answer in answers {
-            let AnswerValue::Text(text) = answer else {
+            let AnswerValue::Text(text) = &answer.value else {
                 continue;
             };
-            if backlog.len() >= MAX_BACKLOG {
-                tracing::warn!(
-                    round_id,
-                    "embedding backlog full; the analysis will embed this answer itself"
-                );
-                break;
-            }
-            backlog.push_back(Submitted {
+            let submitted = Submitted {
                 workspace_id,
                 round_id,
-                author,
+                author: answer.user_id,
+                question_key: answer.question_key.clone(),
+                version: answer.version,
                 text: text.clone(),
+            };
+            // A newer save of the same answer replaces the queued one.
+            let queued = backlog.iter().position(|q| {
+                q.round_id == round_id
+                    && q.author == answer.user_id
+                    && q.question_key == answer.question_key
             });
+            match queued {
+                Some(at) => backlog[at] = submitted,
+                None if backlog.len() < MAX_BACKLOG => backlog.push_back(submitted),
+                None => {
+                    tracing::warn!(
+                        round_id,
+                        "embedding backlog full; the analysis will embed this answer itself"
+                    );
+                }
+            }
         }
         drop(backlog);
         self.analyzer.wake.notify_one();
@@ -416,7 +474,7 @@ impl App {
                 }
             };
             if on {
-                keyed.extend(Keyed::claims(answer.round_id, answer.author, &answer.text));
+                keyed.extend(Keyed::claims(answer.origin(), &answer.text));
             }
         }
         if let Err(err) = self.vectors(embedder, &keyed).await {
@@ -555,7 +613,7 @@ impl App {
             if let Ok(previous) = serde_json::from_str::<RoundAnalysis>(&json) {
                 for claim in previous.patterns.into_iter().flat_map(|p| p.claims) {
                     keyed.push(Keyed {
-                        key: vector_key(id, PATTERN_CLAIMS, &claim.text),
+                        key: vector_key(Origin::patterns_of(id), &claim.text),
                         text: claim.text.clone(),
                     });
                     earlier.push(claim);
@@ -568,7 +626,13 @@ impl App {
             .filter(|a| voices.iter().any(|v| v.user_id == a.user_id))
         {
             if let AnswerValue::Text(text) = &a.value {
-                keyed.extend(Keyed::claims(round_id, a.user_id, text));
+                let origin = Origin {
+                    round_id,
+                    author: a.user_id,
+                    question_key: &a.question_key,
+                    version: a.version,
+                };
+                keyed.extend(Keyed::claims(origin, text));
             }
         }
         let embedder = self.analyzer.embedder();
@@ -668,9 +732,13 @@ impl App {
         })
         .await
         .map_err(|e| AppError::Internal(e.to_string()))?;
-        if let Some(vectors) = &vectors {
-            self.cache_pattern_claims(round_id, &analysis.patterns, vectors)
-                .await?;
+        if let Some(vectors) = &vectors
+            && let Err(err) = self
+                .cache_pattern_claims(round_id, &analysis.patterns, vectors)
+                .await
+        {
+            // Later rounds then embed these claims again; this one is done.
+            tracing::warn!(round_id, error = %err, "could not cache the pattern claims");
         }
         let analysis = RoundAnalysis {
             elapsed_ms: started.elapsed().as_millis() as u64,
@@ -702,7 +770,7 @@ impl App {
             .filter_map(|c| {
                 let vector = vectors.get(&c.text)?;
                 Some((
-                    vector_key(round_id, PATTERN_CLAIMS, &c.text),
+                    vector_key(Origin::patterns_of(round_id), &c.text),
                     vector.clone(),
                 ))
             })

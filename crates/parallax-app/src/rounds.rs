@@ -598,7 +598,7 @@ impl App {
                     .iter()
                     .any(|p| p.user_id == actor.id() && p.submitted_at.is_some());
                 if submitted {
-                    self.prepare_embeddings(workspace_id, round_id, actor.id(), [&record.value]);
+                    self.prepare_embeddings(workspace_id, round_id, [&record]);
                 }
                 Ok(record)
             }
@@ -644,12 +644,7 @@ impl App {
             .map_err(|e| {
                 state_conflict(e, "answers are locked: the round is not being answered")
             })?;
-        self.prepare_embeddings(
-            workspace_id,
-            round_id,
-            actor.id(),
-            view.my_answers.iter().map(|a| &a.value),
-        );
+        self.prepare_embeddings(workspace_id, round_id, &view.my_answers);
         Ok(())
     }
 

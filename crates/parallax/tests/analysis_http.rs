@@ -164,6 +164,17 @@ async fn backlog_drained(app: &TestApp) {
     panic!("the submitted answers were not embedded within 30 s");
 }
 
+/// Switches the workspace's analysis on or off as its owner.
+async fn switch_analysis(app: &TestApp, owner: &Client, w: i64, on: bool) {
+    let response = owner
+        .patch(app.url(&format!("/api/v1/workspaces/{w}/settings")))
+        .json(&json!({ "analysis_enabled": on }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 204);
+}
+
 /// A test server with the real model loaded.
 async fn spawn_with_model(db: Db) -> TestApp {
     let dir = std::env::var("PARALLAX_MODEL_DIR")
@@ -294,14 +305,7 @@ async fn cached_vectors_are_scoped_to_round_and_author(db: Db) {
     .await;
     backlog_drained(&app).await;
     // Round 2, answered with analysis off: Lena writes Tom's round-1 text.
-    let settings = app.url(&format!("/api/v1/workspaces/{w}/settings"));
-    let switch = |on: bool| {
-        owner
-            .patch(&settings)
-            .json(&json!({ "analysis_enabled": on }))
-            .send()
-    };
-    assert_eq!(switch(false).await.unwrap().status(), 204);
+    switch_analysis(&app, &owner, w, false).await;
     const OTHER: &str = "Pricing per seat with a free tier for solo practitioners.";
     let (_, api) =
         common::revealed_round(&app, &owner, w, "Second", &[(&tech, tech_id)], |q, who| {
@@ -309,7 +313,7 @@ async fn cached_vectors_are_scoped_to_round_and_author(db: Db) {
         })
         .await;
     backlog_drained(&app).await;
-    assert_eq!(switch(true).await.unwrap().status(), 204);
+    switch_analysis(&app, &owner, w, true).await;
     let analysis = finished_analysis(&owner, &format!("{api}/session")).await;
     let mut distinct: Vec<String> = [TECH[0], OTHER]
         .iter()
@@ -322,6 +326,56 @@ async fn cached_vectors_are_scoped_to_round_and_author(db: Db) {
         analysis["embedded"].as_u64(),
         Some(distinct.len() as u64),
         "nothing of round 1 was found in the cache"
+    );
+    app.stop().await;
+}
+
+/// An answer replaced after submitting leaves nothing the analysis could
+/// find: vectors are cached per answer version, so a sentence the new
+/// version keeps from the old one is embedded afresh, and how many texts the
+/// analysis embedded says nothing about the replaced version.
+async fn a_replaced_answer_leaves_no_trace_in_the_cache(db: Db) {
+    const V1: &str = "Clinics with their own IT staff. They buy through a procurement process.";
+    const V2: &str = "Clinics with their own IT staff. They expect single sign-on from day one.";
+    let app = spawn_with_model(db).await;
+    let (owner, w) = app.sign_up("Lena", "lena@acme.test").await;
+    let (tech, tech_id) = app
+        .join(&owner, w, "tech_lead", "Tom", "tom@acme.test")
+        .await;
+    let (_, api) =
+        common::answered_round(&app, &owner, w, "Edited", &[(&tech, tech_id)], |q, who| {
+            let tom = if q["key"] == "ideal-customer" {
+                V1
+            } else {
+                TECH[2]
+            };
+            common::text_or_offered_ranking(q, if who == 0 { LEADER[0] } else { tom })
+        })
+        .await;
+    backlog_drained(&app).await;
+    // Analysis off, Tom rewrites his answer to the first question.
+    switch_analysis(&app, &owner, w, false).await;
+    let edited = tech
+        .put(format!("{api}/answers/ideal-customer"))
+        .json(&json!({"answer": {"type": "text", "value": V2}, "version": 1}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(edited.status(), 200);
+    backlog_drained(&app).await;
+    common::post_empty(&owner, &format!("{api}/reveal"), 204).await;
+    switch_analysis(&app, &owner, w, true).await;
+    let analysis = finished_analysis(&owner, &format!("{api}/session")).await;
+    // Only the new version's claims were missing, including the sentence it
+    // keeps from V1.
+    let v2_only: Vec<String> = parallax_engine::split_claims(V2)
+        .into_iter()
+        .map(|c| c.text)
+        .collect();
+    assert_eq!(
+        analysis["embedded"].as_u64(),
+        Some(v2_only.len() as u64),
+        "{v2_only:?}"
     );
     app.stop().await;
 }
@@ -439,6 +493,7 @@ on_both_databases!(
     minilm_analyses_a_revealed_round,
     submitted_answers_are_embedded_before_the_reveal,
     cached_vectors_are_scoped_to_round_and_author,
+    a_replaced_answer_leaves_no_trace_in_the_cache,
     question_weights_shape_the_alignment_index,
     analysis_can_be_switched_off
 );

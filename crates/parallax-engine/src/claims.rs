@@ -11,7 +11,7 @@
 
 use serde::Serialize;
 
-use crate::lexical::{content_terms, words};
+use crate::lexical::{content_term_count, words};
 
 /// One claim of an answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -168,8 +168,7 @@ fn clauses(answer: &str, start: usize, end: usize) -> Vec<(usize, usize)> {
     let mut from_word = 0;
     let mut from_byte = 0;
     for (k, &(offset, word)) in ws.iter().enumerate() {
-        let lower = word.to_lowercase();
-        if k == from_word || !CLAUSE_WORDS.contains(&lower.as_str()) {
+        if k == from_word || !CLAUSE_WORDS.iter().any(|c| c.eq_ignore_ascii_case(word)) {
             continue;
         }
         let left = &ws[from_word..k];
@@ -182,7 +181,7 @@ fn clauses(answer: &str, start: usize, end: usize) -> Vec<(usize, usize)> {
                     .count()
                     >= MIN_CONTENT_WORDS
         };
-        let opens_clause = lower != "and"
+        let opens_clause = !word.eq_ignore_ascii_case("and")
             || right
                 .first()
                 .is_some_and(|(_, w)| CLAUSE_SUBJECTS.contains(&w.to_lowercase().as_str()));
@@ -204,7 +203,7 @@ fn merge_short(answer: &str, pieces: Vec<(usize, usize)>) -> Vec<(usize, usize)>
     let mut carry: Option<usize> = None;
     for (s, e) in pieces {
         let s = carry.take().unwrap_or(s);
-        if content_terms(&answer[s..e]).len() >= MIN_CONTENT_WORDS {
+        if content_term_count(&answer[s..e]) >= MIN_CONTENT_WORDS {
             out.push((s, e));
         } else if let Some(last) = out.last_mut() {
             last.1 = e;

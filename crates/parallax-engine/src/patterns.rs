@@ -312,6 +312,89 @@ mod tests {
         );
     }
 
+    /// Average linkage the slow, obvious way: merge the pair of clusters with
+    /// the highest mean pairwise cosine while it reaches the threshold.
+    fn reference_clusters(vectors: &[Vec<f32>], threshold: f64) -> Vec<Vec<usize>> {
+        let cos = |i: usize, j: usize| -> f64 {
+            vectors[i]
+                .iter()
+                .zip(&vectors[j])
+                .map(|(a, b)| f64::from(*a) * f64::from(*b))
+                .sum()
+        };
+        let mut clusters: Vec<Vec<usize>> = (0..vectors.len()).map(|i| vec![i]).collect();
+        loop {
+            let mut best: Option<(usize, usize, f64)> = None;
+            for a in 0..clusters.len() {
+                for b in a + 1..clusters.len() {
+                    let pairs = (clusters[a].len() * clusters[b].len()) as f64;
+                    let mean = clusters[a]
+                        .iter()
+                        .flat_map(|&i| clusters[b].iter().map(move |&j| (i, j)))
+                        .map(|(i, j)| cos(i, j))
+                        .sum::<f64>()
+                        / pairs;
+                    if best.is_none_or(|(_, _, m)| mean > m) {
+                        best = Some((a, b, mean));
+                    }
+                }
+            }
+            match best {
+                Some((a, b, mean)) if mean >= threshold => {
+                    let moved = clusters.remove(b);
+                    clusters[a].extend(moved);
+                }
+                _ => break,
+            }
+        }
+        let mut out: Vec<Vec<usize>> = clusters
+            .into_iter()
+            .map(|mut c| {
+                c.sort_unstable();
+                c
+            })
+            .collect();
+        out.sort();
+        out
+    }
+
+    #[test]
+    fn clustering_matches_plain_average_linkage() {
+        let mut seed = 11u64;
+        let mut next = || {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            ((seed >> 40) as f32 / (1u64 << 24) as f32) - 0.5
+        };
+        let (mut grouped, mut separated) = (false, false);
+        for round in 0..40 {
+            let n = 3 + round % 25;
+            // A few directions with noise, so that some claims group.
+            let centres: Vec<Vec<f32>> =
+                (0..4).map(|_| (0..16).map(|_| next()).collect()).collect();
+            let vectors: Vec<Vec<f32>> = (0..n)
+                .map(|i| {
+                    let mut v: Vec<f32> = centres[i % 4].iter().map(|c| c + 0.6 * next()).collect();
+                    let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+                    v.iter_mut().for_each(|x| *x /= norm);
+                    v
+                })
+                .collect();
+            let mut fast = cluster(&Encoded::Dense(vectors.clone()), MINILM_THEME_THRESHOLD);
+            fast.sort();
+            grouped |= fast.iter().any(|c| c.len() > 1);
+            separated |= fast.len() > 1;
+            assert_eq!(
+                fast,
+                reference_clusters(&vectors, MINILM_THEME_THRESHOLD),
+                "{n} vectors"
+            );
+        }
+        assert!(
+            grouped && separated,
+            "the cases exercise merging and stopping"
+        );
+    }
+
     #[test]
     fn vectors_drive_the_grouping_when_given() {
         let claims = [

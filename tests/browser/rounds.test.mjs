@@ -35,8 +35,10 @@ test("vision, blind answers, reveal, listening session", async () => {
     await fill(leader, "prompt", "How many paying clinics in 3 years?");
     await leader.selectOption('select[name="kind"]', "number");
     await fill(leader, "unit", "clinics");
+    await fill(leader, "weight", "3");
     await submit(leader, "Add question");
     assert.ok(await leader.getByText("8. How many paying clinics in 3 years?").isVisible());
+    assert.ok(await leader.getByText("counts ×3").isVisible(), "the question's weight shows");
 
     await leader.goto(`${workspace}/members`);
     await leader.selectOption("#invite-role", "tech_lead");

@@ -25,7 +25,7 @@ use std::time::{Duration, Instant};
 use parallax_engine::synthetic::{Rng, answer};
 use parallax_engine::{
     ClaimSource, Embedder, SimilaritySource, SourcedClaim, TextComparison, alignment_index,
-    compare_text_lexical, compare_text_with, find_patterns, heatmap_svg, texts_to_embed,
+    compare_text_lexical, compare_text_with, find_patterns, heatmap_svg, split_claims,
 };
 
 const QUESTIONS: usize = 12;
@@ -127,16 +127,15 @@ fn breakdown(outcome: &Outcome) -> String {
     )
 }
 
-/// Embeds the claims the cache lacks; returns how many were embedded.
+/// Embeds the claims the cache lacks; returns how many were embedded. Each
+/// answer is split once, as the app does.
 fn fill_cache(round: &Round, model: &dyn Embedder, cache: &mut HashMap<String, Vec<f32>>) -> usize {
     let mut seen = HashSet::new();
     let mut missing: Vec<String> = Vec::new();
-    for q in 0..QUESTIONS {
-        for p in 0..PARTICIPANTS {
-            for text in texts_to_embed(&round.vision[q], &round.answers[q][p]) {
-                if !cache.contains_key(&text) && seen.insert(text.clone()) {
-                    missing.push(text);
-                }
+    for answer in round.vision.iter().chain(round.answers.iter().flatten()) {
+        for claim in split_claims(answer) {
+            if !cache.contains_key(&claim.text) && seen.insert(claim.text.clone()) {
+                missing.push(claim.text);
             }
         }
     }

@@ -3,8 +3,8 @@
 //! After a reveal the round is queued; a worker compares each participant's
 //! answers with the leader's, question by question, computes the alignment
 //! index, the heatmap and the patterns across rounds, and stores the result.
-//! Embeddings are cached by text hash in the database, so re-analysis embeds
-//! only new text. Embedding and scoring run on the blocking pool. Only
+//! Embeddings are cached in the database ([`vector_key`]), so re-analysis
+//! embeds only new text. Embedding and scoring run on the blocking pool. Only
 //! revealed answers of participants who were not left out are ever compared.
 //!
 //! So that the analysis at the reveal takes a fraction of a second, the
@@ -427,14 +427,19 @@ impl App {
                 version: answer.version,
                 text: text.clone(),
             };
-            // A newer save of the same answer replaces the queued one.
+            // A newer save of the same answer replaces the queued one (saves
+            // may arrive out of order; the older one is dropped).
             let queued = backlog.iter().position(|q| {
                 q.round_id == round_id
                     && q.author == answer.user_id
                     && q.question_key == answer.question_key
             });
             match queued {
-                Some(at) => backlog[at] = submitted,
+                Some(at) => {
+                    if backlog[at].version <= submitted.version {
+                        backlog[at] = submitted;
+                    }
+                }
                 None if backlog.len() < MAX_BACKLOG => backlog.push_back(submitted),
                 None => {
                     tracing::warn!(

@@ -329,7 +329,8 @@ pub fn content_term_count(text: &str) -> usize {
         .filter(|(_, w)| !is_stop_word(w) && !w.chars().all(|c| c.is_ascii_digit()))
         .filter(|(_, w)| {
             // A word of four or more bytes without apostrophes keeps a stem
-            // of at least three: every suffix rule leaves three or more.
+            // of at least two bytes: every suffix rule leaves three or more
+            // characters, and lower-casing keeps one byte per character.
             (w.len() >= 4 && !w.contains(['\'', '’'])) || stem(w).len() > 1
         })
         .count()
@@ -471,6 +472,7 @@ mod tests {
             "The team's 3 engineers ship it's fine, don't they? A b c",
             "Independent clinics' owners; running needs speed, ONLY 20 seats.",
             "x-ray s’s I'd me ok go",
+            "\u{212A}\u{212A} \u{212A} éé é xy-ing ab-ed ings",
         ] {
             assert_eq!(
                 content_term_count(text),

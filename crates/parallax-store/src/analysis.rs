@@ -36,7 +36,8 @@ fn bytes_vector(bytes: &[u8]) -> Vec<f32> {
 }
 
 impl Store {
-    /// Cached vectors of `model` for the given text hashes.
+    /// Cached vectors of `model` for the given keys (hashes of a text and
+    /// its origin, made by the app).
     pub async fn embeddings(
         &self,
         model: &str,

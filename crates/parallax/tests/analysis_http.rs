@@ -288,11 +288,12 @@ async fn analysis_can_be_switched_off(db: Db) {
     app.stop().await;
 }
 
-/// Whether a vector was cached tells nobody whether someone else wrote the
-/// same words: vectors are cached per round and author, so a leader who
-/// copies a technical lead's unrevealed sentences into another round gets
-/// them embedded afresh, not found.
-async fn cached_vectors_are_scoped_to_round_and_author(db: Db) {
+/// No round's analysis can find another round's answers in the cache: the
+/// same person writing the same words to the same questions in a second
+/// round has them embedded afresh. (Round 1 stays unrevealed: were its
+/// vectors found, the analysis of round 2 would say so in how much it
+/// embedded.)
+async fn cached_vectors_are_scoped_to_their_round(db: Db) {
     let app = spawn_with_model(db).await;
     let (owner, w) = app.sign_up("Lena", "lena@acme.test").await;
     let (tech, tech_id) = app
@@ -304,12 +305,12 @@ async fn cached_vectors_are_scoped_to_round_and_author(db: Db) {
     })
     .await;
     backlog_drained(&app).await;
-    // Round 2, answered with analysis off: Lena writes Tom's round-1 text.
+    // Round 2, answered with analysis off: Tom writes his round-1 text again.
     switch_analysis(&app, &owner, w, false).await;
     const OTHER: &str = "Pricing per seat with a free tier for solo practitioners.";
     let (_, api) =
         common::revealed_round(&app, &owner, w, "Second", &[(&tech, tech_id)], |q, who| {
-            common::text_or_offered_ranking(q, if who == 0 { TECH[0] } else { OTHER })
+            common::text_or_offered_ranking(q, if who == 0 { OTHER } else { TECH[0] })
         })
         .await;
     backlog_drained(&app).await;
@@ -492,7 +493,7 @@ on_both_databases!(
     lexical_fallback_analyses_a_revealed_round,
     minilm_analyses_a_revealed_round,
     submitted_answers_are_embedded_before_the_reveal,
-    cached_vectors_are_scoped_to_round_and_author,
+    cached_vectors_are_scoped_to_their_round,
     a_replaced_answer_leaves_no_trace_in_the_cache,
     question_weights_shape_the_alignment_index,
     analysis_can_be_switched_off

@@ -201,7 +201,7 @@ pub struct Question {
     /// How much it counts in a round's alignment index, relative to the
     /// other questions: 1–10, 1 for every question unless the leader says
     /// otherwise (and for versions written before weights existed).
-    #[serde(default = "default_weight")]
+    #[serde(default = "default_question_weight")]
     pub weight: i64,
 }
 
@@ -210,8 +210,19 @@ pub const DEFAULT_QUESTION_WEIGHT: i64 = 1;
 /// The largest question weight.
 pub const MAX_QUESTION_WEIGHT: i64 = 10;
 
-fn default_weight() -> i64 {
+/// [`DEFAULT_QUESTION_WEIGHT`], for serde defaults of stored questions and
+/// of what is derived from them.
+pub fn default_question_weight() -> i64 {
     DEFAULT_QUESTION_WEIGHT
+}
+
+/// The message for a weight that is not a whole number from 1 to
+/// [`MAX_QUESTION_WEIGHT`], wherever it was typed.
+pub fn invalid_weight() -> Invalid {
+    Invalid::new(
+        "weight",
+        format!("must be a whole number from 1 to {MAX_QUESTION_WEIGHT}"),
+    )
 }
 
 impl Question {
@@ -229,10 +240,7 @@ impl Question {
     /// The same question with another weight, 1–[`MAX_QUESTION_WEIGHT`].
     pub fn with_weight(self, weight: i64) -> Result<Self, Invalid> {
         if !(1..=MAX_QUESTION_WEIGHT).contains(&weight) {
-            return Err(Invalid::new(
-                "weight",
-                format!("must be a whole number from 1 to {MAX_QUESTION_WEIGHT}"),
-            ));
+            return Err(invalid_weight());
         }
         Ok(Self { weight, ..self })
     }

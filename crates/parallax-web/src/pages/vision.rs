@@ -10,6 +10,7 @@ use parallax_app::AppError;
 use parallax_app::rounds::VisionEdit;
 use parallax_domain::vision::{
     DEFAULT_QUESTION_WEIGHT, MAX_QUESTION_WEIGHT, Pillar, Question, QuestionKind, VisionDiff,
+    invalid_weight,
 };
 use parallax_domain::workspace::Role;
 use parallax_store::VisionRecord;
@@ -95,12 +96,9 @@ impl QuestionForm {
         if text.is_empty() {
             return Ok(None);
         }
-        text.parse().map(Some).map_err(|_| {
-            AppError::invalid(
-                "weight",
-                format!("must be a whole number from 1 to {MAX_QUESTION_WEIGHT}"),
-            )
-        })
+        text.parse()
+            .map(Some)
+            .map_err(|_| AppError::Invalid(vec![invalid_weight()]))
     }
 
     fn from_question(q: &Question, version: i64) -> Self {
@@ -208,6 +206,10 @@ pub(crate) fn kind_summary(kind: &QuestionKind) -> Markup {
     }
 }
 
+fn weight_badge(weight: i64) -> Markup {
+    html! { span.badge { "counts ×" (weight) } }
+}
+
 fn pillars_text(pillars: &[Pillar]) -> String {
     pillars
         .iter()
@@ -265,7 +267,7 @@ fn vision_body(
                     @if !q.help.is_empty() { p.muted { (q.help) } }
                     p {
                         (kind_summary(&q.kind))
-                        @if q.weight != DEFAULT_QUESTION_WEIGHT { " " span.badge { "counts ×" (q.weight) } }
+                        @if q.weight != DEFAULT_QUESTION_WEIGHT { " " (weight_badge(q.weight)) }
                     }
                     @if can_edit {
                         div.actions {
@@ -671,8 +673,8 @@ pub(crate) fn diff_body(diff: &VisionDiff) -> Markup {
             div.card {
                 span.badge.warn { "Changed" }
                 div.side-by-side {
-                    div { p.muted { "Before" } p { (old.prompt) } p.muted { (old.help) } p { (kind_summary(&old.kind)) " " span.badge { "counts ×" (old.weight) } } }
-                    div { p.muted { "After" } p { (new.prompt) } p.muted { (new.help) } p { (kind_summary(&new.kind)) " " span.badge { "counts ×" (new.weight) } } }
+                    div { p.muted { "Before" } p { (old.prompt) } p.muted { (old.help) } p { (kind_summary(&old.kind)) " " (weight_badge(old.weight)) } }
+                    div { p.muted { "After" } p { (new.prompt) } p.muted { (new.help) } p { (kind_summary(&new.kind)) " " (weight_badge(new.weight)) } }
                 }
             }
         }

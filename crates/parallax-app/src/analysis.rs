@@ -21,7 +21,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
-use parallax_domain::vision::{AnswerValue, DEFAULT_QUESTION_WEIGHT, QuestionKind};
+use parallax_domain::vision::{AnswerValue, QuestionKind};
 use parallax_engine::{
     AlignmentIndex, ClaimSource, Embedder, KindComparison, Method, Pattern, SimilaritySource,
     SourcedClaim, TextComparison, alignment_index, compare_text_lexical, compare_text_with,
@@ -59,6 +59,16 @@ struct Origin<'a> {
 }
 
 impl Origin<'_> {
+    /// An answer of a round.
+    fn of(round_id: i64, answer: &AnswerRecord) -> Origin<'_> {
+        Origin {
+            round_id,
+            author: answer.user_id,
+            question_key: &answer.question_key,
+            version: answer.version,
+        }
+    }
+
     /// A round's revealed pattern claims, cached for later rounds.
     fn patterns_of(round_id: i64) -> Origin<'static> {
         Origin {
@@ -106,20 +116,22 @@ impl Keyed {
 struct Submitted {
     workspace_id: i64,
     round_id: i64,
-    author: i64,
-    question_key: String,
-    version: i64,
-    text: String,
+    answer: AnswerRecord,
 }
 
 impl Submitted {
-    fn origin(&self) -> Origin<'_> {
-        Origin {
-            round_id: self.round_id,
-            author: self.author,
-            question_key: &self.question_key,
-            version: self.version,
+    fn text(&self) -> &str {
+        match &self.answer.value {
+            AnswerValue::Text(text) => text,
+            _ => "",
         }
+    }
+
+    /// Whether `other` is a save of the same answer.
+    fn same_answer(&self, other: &Submitted) -> bool {
+        self.round_id == other.round_id
+            && self.answer.user_id == other.answer.user_id
+            && self.answer.question_key == other.answer.question_key
     }
 }
 
@@ -195,7 +207,7 @@ impl Analyzer {
         while bytes < PREPARE_BYTES
             && let Some(answer) = backlog.pop_front()
         {
-            bytes += answer.text.len();
+            bytes += answer.text().len();
             taken.push(answer);
         }
         self.in_flight.store(taken.len(), Ordering::SeqCst);
@@ -236,14 +248,10 @@ pub struct QuestionAnalysis {
     pub prompt: String,
     /// Its weight in the alignment index (1 in analyses stored before
     /// weights existed, when every question counted the same).
-    #[serde(default = "default_weight")]
+    #[serde(default = "parallax_domain::vision::default_question_weight")]
     pub weight: i64,
     /// One cell per participant column, in column order.
     pub cells: Vec<Cell>,
-}
-
-fn default_weight() -> i64 {
-    DEFAULT_QUESTION_WEIGHT
 }
 
 /// The stored analysis of a round.
@@ -364,6 +372,25 @@ fn compare(pair: &Pair, lookup: Option<&VectorLookup<'_>>) -> Cell {
     }
 }
 
+/// What a round's analysis looks up in the cache: the claims of every
+/// compared answer (`answers` holds only those), and the earlier rounds'
+/// pattern claims with the round that cached them.
+fn texts_to_embed(
+    round_id: i64,
+    answers: &[AnswerRecord],
+    earlier: &[(i64, SourcedClaim)],
+) -> Vec<Keyed> {
+    let compared = answers.iter().flat_map(|a| match &a.value {
+        AnswerValue::Text(text) => Keyed::claims(Origin::of(round_id, a), text),
+        _ => Vec::new(),
+    });
+    let patterns = earlier.iter().map(|(id, claim)| Keyed {
+        key: vector_key(Origin::patterns_of(*id), &claim.text),
+        text: claim.text.clone(),
+    });
+    compared.chain(patterns).collect()
+}
+
 impl App {
     /// The analyzer (model state, embedder).
     pub fn analyzer(&self) -> &Analyzer {
@@ -416,37 +443,27 @@ impl App {
             .lock()
             .unwrap_or_else(|p| p.into_inner());
         for answer in answers {
-            let AnswerValue::Text(text) = &answer.value else {
+            if !matches!(answer.value, AnswerValue::Text(_)) {
                 continue;
-            };
+            }
             let submitted = Submitted {
                 workspace_id,
                 round_id,
-                author: answer.user_id,
-                question_key: answer.question_key.clone(),
-                version: answer.version,
-                text: text.clone(),
+                answer: answer.clone(),
             };
             // A newer save of the same answer replaces the queued one (saves
             // may arrive out of order; the older one is dropped).
-            let queued = backlog.iter().position(|q| {
-                q.round_id == round_id
-                    && q.author == answer.user_id
-                    && q.question_key == answer.question_key
-            });
-            match queued {
-                Some(at) => {
-                    if backlog[at].version <= submitted.version {
-                        backlog[at] = submitted;
-                    }
+            if let Some(queued) = backlog.iter_mut().find(|q| q.same_answer(&submitted)) {
+                if queued.answer.version <= submitted.answer.version {
+                    *queued = submitted;
                 }
-                None if backlog.len() < MAX_BACKLOG => backlog.push_back(submitted),
-                None => {
-                    tracing::warn!(
-                        round_id,
-                        "embedding backlog full; the analysis will embed this answer itself"
-                    );
-                }
+            } else if backlog.len() < MAX_BACKLOG {
+                backlog.push_back(submitted);
+            } else {
+                tracing::warn!(
+                    round_id,
+                    "embedding backlog full; the analysis will embed this answer itself"
+                );
             }
         }
         drop(backlog);
@@ -479,7 +496,10 @@ impl App {
                 }
             };
             if on {
-                keyed.extend(Keyed::claims(answer.origin(), &answer.text));
+                keyed.extend(Keyed::claims(
+                    Origin::of(answer.round_id, &answer.answer),
+                    answer.text(),
+                ));
             }
         }
         if let Err(err) = self.vectors(embedder, &keyed).await {
@@ -569,7 +589,14 @@ impl App {
             .into_iter()
             .filter(|p| !p.excluded)
             .collect();
-        let answers = self.store().revealed_answers(round_id).await?;
+        // Answers of the left-out never take part, not even in the cache.
+        let answers: Vec<AnswerRecord> = self
+            .store()
+            .revealed_answers(round_id)
+            .await?
+            .into_iter()
+            .filter(|a| voices.iter().any(|v| v.user_id == a.user_id))
+            .collect();
         let answer = |user: i64, key: &str| {
             answers
                 .iter()
@@ -609,41 +636,33 @@ impl App {
         }
         // Claims from earlier analysed rounds join this round's in the
         // patterns; each round cached its pattern claims under its own id.
-        let mut earlier: Vec<SourcedClaim> = Vec::new();
-        let mut keyed: Vec<Keyed> = Vec::new();
+        let mut earlier: Vec<(i64, SourcedClaim)> = Vec::new();
         for (id, _, json) in self.store().workspace_analyses(round.workspace_id).await? {
             if id == round_id {
                 continue;
             }
             if let Ok(previous) = serde_json::from_str::<RoundAnalysis>(&json) {
-                for claim in previous.patterns.into_iter().flat_map(|p| p.claims) {
-                    keyed.push(Keyed {
-                        key: vector_key(Origin::patterns_of(id), &claim.text),
-                        text: claim.text.clone(),
-                    });
-                    earlier.push(claim);
-                }
-            }
-        }
-        // Every compared text answer once, under its author.
-        for a in answers
-            .iter()
-            .filter(|a| voices.iter().any(|v| v.user_id == a.user_id))
-        {
-            if let AnswerValue::Text(text) = &a.value {
-                let origin = Origin {
-                    round_id,
-                    author: a.user_id,
-                    question_key: &a.question_key,
-                    version: a.version,
-                };
-                keyed.extend(Keyed::claims(origin, text));
+                earlier.extend(
+                    previous
+                        .patterns
+                        .into_iter()
+                        .flat_map(|p| p.claims)
+                        .map(|c| (id, c)),
+                );
             }
         }
         let embedder = self.analyzer.embedder();
         let mut embedded = 0;
+        // Only the model needs keys and vectors: the fallback has nothing to
+        // cache.
         let vectors = match &embedder {
-            Some(embedder) => match self.vectors(embedder.clone(), &keyed).await {
+            Some(embedder) => match self
+                .vectors(
+                    embedder.clone(),
+                    &texts_to_embed(round_id, &answers, &earlier),
+                )
+                .await
+            {
                 Ok((v, fresh)) => {
                     embedded = fresh;
                     Some(v)
@@ -660,6 +679,7 @@ impl App {
         } else {
             Method::Lexical
         };
+        let earlier: Vec<SourcedClaim> = earlier.into_iter().map(|(_, claim)| claim).collect();
         let round_title = round.title.clone();
         let (analysis, vectors) = tokio::task::spawn_blocking(move || {
             let lookup_fn = |t: &str| vectors.as_ref().and_then(|v| v.get(t).cloned());

@@ -10,8 +10,12 @@ use std::process::Command;
 
 use common::{Db, TestApp};
 
+/// The scenarios of the checkout being tested. Read at run time (cargo and
+/// nextest set the variable for each test): a path baked in at compile time
+/// would point at whichever checkout built a reused binary.
 fn browser_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/browser")
+    let crate_dir = std::env::var("CARGO_MANIFEST_DIR").expect("run by cargo test or nextest");
+    PathBuf::from(crate_dir).join("../../tests/browser")
 }
 
 /// Runs one scenario file against a fresh server; fails loudly when the

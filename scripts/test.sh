@@ -70,3 +70,6 @@ if cargo nextest --version >/dev/null 2>&1; then
 else
   cargo test --workspace --no-fail-fast
 fi
+
+step "Fuzz targets (cargo-fuzz, ${PARALLAX_FUZZ_SECONDS:-60} s each; see scripts/fuzz.sh)"
+./scripts/fuzz.sh

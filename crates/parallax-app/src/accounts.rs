@@ -3,7 +3,9 @@
 use parallax_domain::Invalid;
 use parallax_domain::account::{DisplayName, Email, Password};
 use parallax_domain::workspace::WorkspaceName;
-use parallax_store::{ApiTokenRecord, NewUser, UserRecord, WorkspaceRecord, now_ms};
+use parallax_store::{
+    ApiTokenRecord, LoginAttempt, LoginSlot, NewUser, UserRecord, WorkspaceRecord, now_ms,
+};
 
 use crate::error::collect_invalid;
 use crate::secrets::{hash_password, new_token, token_hash, verify_password};
@@ -101,9 +103,14 @@ impl App {
                     password_hash: &hash,
                 },
                 workspace_name.as_str(),
+                !self.settings().open_signup,
             )
             .await
-            .map_err(duplicate_email)?;
+            .map_err(|err| match err {
+                // Another first account won the race while sign-up is closed.
+                parallax_store::StoreError::Conflict => AppError::Forbidden,
+                other => duplicate_email(other),
+            })?;
         self.store()
             .audit(
                 Some(workspace.id),
@@ -119,22 +126,31 @@ impl App {
     pub async fn sign_in(&self, email: &str, password: &str, ip: &str) -> Result<Session> {
         let email = email.trim().to_lowercase();
         let now = now_ms();
-        let ((ip_count, ip_oldest), (account_count, account_oldest)) = self
+        let (slot, _) = new_token();
+        let taken = self
             .store()
-            .login_failures_since(ip, now - 60_000, &email, now - 3_600_000)
+            .take_login_slot(&LoginAttempt {
+                ip,
+                email: &email,
+                slot: &slot,
+                ip_since: now - 60_000,
+                ip_limit: MAX_FAILURES_PER_IP_PER_MINUTE,
+                email_since: now - 3_600_000,
+                email_limit: MAX_FAILURES_PER_ACCOUNT_PER_HOUR,
+            })
             .await?;
         let retry_after = |oldest: Option<i64>, window: i64| {
             let wait = oldest.map_or(window, |t| t + window - now);
             (wait.max(1000) as u64).div_ceil(1000)
         };
-        if ip_count >= MAX_FAILURES_PER_IP_PER_MINUTE {
-            return Err(AppError::TooManyAttempts(retry_after(ip_oldest, 60_000)));
-        }
-        if account_count >= MAX_FAILURES_PER_ACCOUNT_PER_HOUR {
-            return Err(AppError::TooManyAttempts(retry_after(
-                account_oldest,
-                3_600_000,
-            )));
+        match taken {
+            LoginSlot::Taken => {}
+            LoginSlot::AddressFull { oldest } => {
+                return Err(AppError::TooManyAttempts(retry_after(oldest, 60_000)));
+            }
+            LoginSlot::AccountFull { oldest } => {
+                return Err(AppError::TooManyAttempts(retry_after(oldest, 3_600_000)));
+            }
         }
         let user = self.store().user_by_email(&email).await?;
         let ok = verify_password(
@@ -143,11 +159,11 @@ impl App {
         )
         .await?;
         match user {
-            Some(user) if ok => self.start_session(user).await,
-            _ => {
-                self.store().record_login_failure(ip, &email).await?;
-                Err(AppError::BadCredentials)
+            Some(user) if ok => {
+                self.store().release_login_slot(&slot).await?;
+                self.start_session(user).await
             }
+            _ => Err(AppError::BadCredentials),
         }
     }
 

@@ -29,6 +29,9 @@ pub enum AppError {
     /// current now so the caller can merge or reload.
     #[error("this was changed in the meantime (now at version {})", .0.version)]
     Stale(Box<Stale>),
+    /// A write to a versioned thing named no version to check against.
+    #[error("name the version you edit: If-Match: \"N\" or a \"version\" field")]
+    VersionRequired,
     /// Too many failed attempts; try again after this many seconds.
     #[error("too many attempts; try again in {0} seconds")]
     TooManyAttempts(u64),

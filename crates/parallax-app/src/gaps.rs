@@ -226,7 +226,7 @@ pub struct NewGapInput {
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct GapEdit {
-    /// The version the editor saw.
+    /// The version the editor saw; an edit without one is refused.
     #[serde(default)]
     pub version: Option<i64>,
     /// Title.
@@ -858,7 +858,7 @@ impl App {
         self.authorize(actor, workspace_id, Permission::ManageGaps)
             .await?;
         let (_, gap) = self.visible_gap(actor, workspace_id, gap_id).await?;
-        let expected = edit.version.unwrap_or(gap.version);
+        let expected = edit.version.ok_or(AppError::VersionRequired)?;
         if expected != gap.version {
             return Err(stale_gap(&gap));
         }
@@ -966,6 +966,7 @@ impl App {
             .await?;
         let (_, gap) = self.visible_gap(actor, workspace_id, gap_id).await?;
         let title = bounded_text("title", &new.title, 3, 300)?;
+        let due_at = parallax_domain::round::due_at("due_at", new.due_at)?;
         let owner = self
             .assignable(workspace_id, gap.round_id)
             .await?
@@ -979,14 +980,7 @@ impl App {
             })?;
         let action = self
             .store()
-            .insert_action(
-                gap.id,
-                new.kind,
-                &title,
-                owner.user_id,
-                new.due_at,
-                actor.id(),
-            )
+            .insert_action(gap.id, new.kind, &title, owner.user_id, due_at, actor.id())
             .await?;
         let what = format!(
             "action added: {} ({}, {})",

@@ -420,6 +420,7 @@ impl App {
         self.authorize(actor, workspace_id, Permission::ManageRounds)
             .await?;
         let title = bounded_text("title", &new.title, 1, 120)?;
+        let due_at = parallax_domain::round::due_at("due_at", new.due_at)?;
         let participants = self
             .eligible_participants(workspace_id, actor.id(), &new.participants)
             .await?;
@@ -430,7 +431,7 @@ impl App {
                 workspace_id,
                 vision.id,
                 &title,
-                new.due_at,
+                due_at,
                 actor.id(),
                 &participants,
             )
@@ -603,14 +604,22 @@ impl App {
                 Ok(record)
             }
             Err(StoreError::Conflict) => {
+                // Say what really failed: the round closed meanwhile, or the
+                // version named is not the one stored (also: none is).
+                let round = self.store().round(workspace_id, round_id).await?;
+                if round.state != RoundState::Answering {
+                    return Err(AppError::Conflict(
+                        "answers are locked: the round has been revealed".into(),
+                    ));
+                }
                 let current = self.store().answers_of(round_id, actor.id()).await?;
                 match current.iter().find(|a| a.question_key == question_key) {
-                    Some(record) if Some(record.version) != expected_version => {
-                        Err(stale_answer(record))
-                    }
-                    _ => Err(AppError::Conflict(
-                        "answers are locked: the round has been revealed".into(),
-                    )),
+                    Some(record) => Err(stale_answer(record)),
+                    None => Err(AppError::Conflict(format!(
+                        "you have no saved answer to this question yet, so version {} \
+                         cannot match: save it without a version",
+                        expected_version.unwrap_or_default()
+                    ))),
                 }
             }
             Err(other) => Err(other.into()),

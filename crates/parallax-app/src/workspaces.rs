@@ -139,7 +139,9 @@ impl App {
         Ok(())
     }
 
-    /// Removes a member (owners only); their sessions end at once.
+    /// Removes a member (owners only): from the next request on, neither
+    /// their sessions nor their API tokens reach this workspace; their other
+    /// workspaces are untouched.
     pub async fn remove_member(
         &self,
         actor: &Actor,

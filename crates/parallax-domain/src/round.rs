@@ -7,6 +7,23 @@ use serde::{Deserialize, Serialize};
 
 use crate::Invalid;
 
+/// The earliest due date accepted: 2000-01-01T00:00:00Z, in Unix ms.
+pub const EARLIEST_DUE_AT: i64 = 946_684_800_000;
+/// The latest due date accepted: 9999-12-31T23:59:59.999Z, in Unix ms.
+pub const LATEST_DUE_AT: i64 = 253_402_300_799_999;
+
+/// Checks a due date (of a round or an action) given in Unix milliseconds:
+/// a date every page can show, from the year 2000 to the year 9999.
+pub fn due_at(field: &'static str, ms: Option<i64>) -> Result<Option<i64>, Invalid> {
+    match ms {
+        Some(ms) if !(EARLIEST_DUE_AT..=LATEST_DUE_AT).contains(&ms) => Err(Invalid::new(
+            field,
+            "must be a date from 2000-01-01 to 9999-12-31",
+        )),
+        other => Ok(other),
+    }
+}
+
 /// Where a round is in its life: draft → answering → revealed → closed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -119,6 +136,24 @@ impl FromStr for Flag {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn due_dates_outside_the_calendar_are_refused() {
+        for bad in [
+            i64::MIN,
+            -1,
+            0,
+            EARLIEST_DUE_AT - 1,
+            LATEST_DUE_AT + 1,
+            i64::MAX,
+        ] {
+            assert_eq!(due_at("due_at", Some(bad)).unwrap_err().field, "due_at");
+        }
+        for good in [EARLIEST_DUE_AT, 1_800_000_000_000, LATEST_DUE_AT] {
+            assert_eq!(due_at("due_at", Some(good)), Ok(Some(good)));
+        }
+        assert_eq!(due_at("due_at", None), Ok(None));
+    }
 
     #[test]
     fn states_and_flags_round_trip() {

@@ -122,9 +122,22 @@ impl QuestionKind {
         kind.validated()
     }
 
+    /// The points a scale question offers, at most `MAX_SCALE_STEPS + 1` of
+    /// them even for a scale stored before its bounds were checked, so no
+    /// page loops in proportion to a number someone typed. Empty for other
+    /// kinds.
+    pub fn scale_points(&self) -> impl Iterator<Item = i64> + use<> {
+        let (min, max) = match self {
+            QuestionKind::Scale { min, max, .. } => (*min, *max),
+            _ => (1, 0),
+        };
+        (min..=max).take(MAX_SCALE_STEPS as usize + 1)
+    }
+
     /// Checks the kind's settings, however it was built (form or JSON):
     /// 2–20 distinct options of 1–120 characters, a unit of 1–40
-    /// characters, a scale with min < max and at most 100 steps.
+    /// characters, a scale with min < max, at most [`MAX_SCALE_STEPS`]
+    /// steps and bounds within ±[`MAX_SCALE_BOUND`].
     pub fn validated(self) -> Result<Self, Invalid> {
         let options = |list: Vec<String>| -> Result<Vec<String>, Invalid> {
             if list.len() < 2 {
@@ -170,10 +183,24 @@ impl QuestionKind {
                 min_label,
                 max_label,
             } => {
-                if min >= max || max - min > 100 {
+                let bounded = |v: i64| (-MAX_SCALE_BOUND..=MAX_SCALE_BOUND).contains(&v);
+                if !bounded(min) || !bounded(max) {
+                    return Err(Invalid::new(
+                        "min",
+                        format!(
+                            "scale bounds must lie between -{MAX_SCALE_BOUND} and {MAX_SCALE_BOUND}"
+                        ),
+                    ));
+                }
+                // Checked: `max - min` overflows for extreme bounds.
+                if min >= max
+                    || max
+                        .checked_sub(min)
+                        .is_none_or(|steps| steps > MAX_SCALE_STEPS)
+                {
                     return Err(Invalid::new(
                         "max",
-                        "the scale needs min < max and at most 100 steps",
+                        format!("the scale needs min < max and at most {MAX_SCALE_STEPS} steps"),
                     ));
                 }
                 QuestionKind::Scale {
@@ -186,6 +213,11 @@ impl QuestionKind {
         })
     }
 }
+
+/// The most steps a scale may have.
+pub const MAX_SCALE_STEPS: i64 = 100;
+/// The largest magnitude of a scale bound.
+pub const MAX_SCALE_BOUND: i64 = 1_000_000;
 
 /// One question of a vision.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -594,7 +626,124 @@ pub fn template() -> Vec<Question> {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
+
+    fn scale(min: i64, max: i64) -> Result<QuestionKind, Invalid> {
+        QuestionKind::Scale {
+            min,
+            max,
+            min_label: String::new(),
+            max_label: String::new(),
+        }
+        .validated()
+    }
+
+    #[test]
+    fn extreme_scale_bounds_are_refused_without_overflow() {
+        assert!(scale(i64::MIN, i64::MAX).is_err());
+        assert!(scale(i64::MAX - 1, i64::MAX).is_err());
+        assert!(scale(i64::MIN, i64::MIN + 1).is_err());
+        assert!(scale(-MAX_SCALE_BOUND, -MAX_SCALE_BOUND + 100).is_ok());
+        assert!(scale(0, 101).is_err());
+    }
+
+    #[test]
+    fn a_stored_scale_never_offers_more_than_the_step_limit() {
+        let unchecked = QuestionKind::Scale {
+            min: i64::MIN,
+            max: i64::MAX,
+            min_label: String::new(),
+            max_label: String::new(),
+        };
+        assert_eq!(
+            unchecked.scale_points().count(),
+            MAX_SCALE_STEPS as usize + 1
+        );
+        assert_eq!(QuestionKind::Text.scale_points().count(), 0);
+    }
+
+    fn any_kind() -> impl Strategy<Value = QuestionKind> {
+        let options = proptest::collection::vec("\\PC{0,8}", 0..24);
+        prop_oneof![
+            Just(QuestionKind::Text),
+            options
+                .clone()
+                .prop_map(|options| QuestionKind::Ranking { options }),
+            options
+                .clone()
+                .prop_map(|options| QuestionKind::SingleChoice { options }),
+            options.prop_map(|options| QuestionKind::MultipleChoice { options }),
+            "\\PC{0,50}".prop_map(|unit| QuestionKind::Number { unit }),
+            (any::<i64>(), any::<i64>()).prop_map(|(min, max)| QuestionKind::Scale {
+                min,
+                max,
+                min_label: "low".into(),
+                max_label: "high".into(),
+            }),
+        ]
+    }
+
+    fn any_answer() -> impl Strategy<Value = AnswerValue> {
+        let list = proptest::collection::vec("\\PC{0,8}", 0..24);
+        prop_oneof![
+            "(?s).{0,40}".prop_map(AnswerValue::Text),
+            list.clone().prop_map(AnswerValue::Ranking),
+            "\\PC{0,8}".prop_map(AnswerValue::Choice),
+            list.prop_map(AnswerValue::Choices),
+            any::<f64>().prop_map(AnswerValue::Number),
+            any::<i64>().prop_map(AnswerValue::Scale),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn scale_bounds_are_checked_for_every_pair(min in any::<i64>(), max in any::<i64>()) {
+            let within = (-MAX_SCALE_BOUND..=MAX_SCALE_BOUND).contains(&min)
+                && (-MAX_SCALE_BOUND..=MAX_SCALE_BOUND).contains(&max);
+            let expected = within && min < max && max - min <= MAX_SCALE_STEPS;
+            let kind = scale(min, max);
+            prop_assert_eq!(kind.is_ok(), expected);
+            if let Ok(kind) = kind {
+                prop_assert_eq!(kind.scale_points().count() as i64, max - min + 1);
+            }
+        }
+
+        #[test]
+        fn valid_kinds_keep_their_limits_and_accept_only_fitting_answers(
+            kind in any_kind(),
+            answer in any_answer(),
+        ) {
+            let Ok(kind) = kind.validated() else { return Ok(()) };
+            prop_assert!(kind.options().len() <= 20);
+            prop_assert!(kind.scale_points().count() <= MAX_SCALE_STEPS as usize + 1);
+            let question = Question::new("k".into(), "A question?", "", kind.clone()).unwrap();
+            if let Ok(valid) = question.validate(&answer) {
+                match (&kind, &valid) {
+                    (QuestionKind::Scale { min, max, .. }, AnswerValue::Scale(v)) => {
+                        prop_assert!(min <= v && v <= max);
+                    }
+                    (QuestionKind::Number { .. }, AnswerValue::Number(n)) => {
+                        prop_assert!(n.is_finite() && n.abs() <= 1e15);
+                    }
+                    (QuestionKind::Text, AnswerValue::Text(t)) => {
+                        prop_assert!(!t.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\t' | '\r')));
+                    }
+                    (QuestionKind::Ranking { options }, AnswerValue::Ranking(order)) => {
+                        prop_assert_eq!(options.len(), order.len());
+                    }
+                    (QuestionKind::SingleChoice { options }, AnswerValue::Choice(c)) => {
+                        prop_assert!(options.contains(c));
+                    }
+                    (QuestionKind::MultipleChoice { options }, AnswerValue::Choices(c)) => {
+                        prop_assert!(!c.is_empty() && c.iter().all(|c| options.contains(c)));
+                    }
+                    (kind, valid) => prop_assert!(false, "{kind:?} accepted {valid:?}"),
+                }
+            }
+        }
+    }
 
     fn question(kind: QuestionKind) -> Question {
         Question::new("k".into(), "A question?", "", kind).unwrap()

@@ -35,6 +35,44 @@ impl UserRecord {
     }
 }
 
+/// A sign-in attempt asking for a slot: who, from where, and the limits of
+/// the two windows (failures after `*_since`, Unix ms).
+#[derive(Debug, Clone, Copy)]
+pub struct LoginAttempt<'a> {
+    /// The client address.
+    pub ip: &'a str,
+    /// The e-mail address tried, lower-cased.
+    pub email: &'a str,
+    /// A random name for the slot, to give it back.
+    pub slot: &'a str,
+    /// Start of the address's window.
+    pub ip_since: i64,
+    /// Attempts allowed per address in its window.
+    pub ip_limit: i64,
+    /// Start of the account's window.
+    pub email_since: i64,
+    /// Attempts allowed per account in its window.
+    pub email_limit: i64,
+}
+
+/// Whether a sign-in attempt got its slot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoginSlot {
+    /// The attempt may check its password.
+    Taken,
+    /// The address used up its window; `oldest` is when its first counted
+    /// attempt was (Unix ms).
+    AddressFull {
+        /// Unix ms.
+        oldest: Option<i64>,
+    },
+    /// The account used up its window.
+    AccountFull {
+        /// Unix ms.
+        oldest: Option<i64>,
+    },
+}
+
 /// What is needed to create an account.
 #[derive(Debug, Clone)]
 pub struct NewUser<'a> {
@@ -207,52 +245,75 @@ impl Store {
         Ok(())
     }
 
-    /// Records a failed sign-in attempt.
-    pub async fn record_login_failure(&self, ip: &str, email: &str) -> Result<()> {
-        sqlx::query("INSERT INTO login_failures (ip, email, at) VALUES ($1, $2, $3)")
-            .bind(ip)
-            .bind(email)
+    /// Takes a slot for a sign-in attempt before its password is checked,
+    /// in one transaction that first locks the client address's and the
+    /// account's throttle rows (always in that order), so parallel attempts
+    /// are counted one after the other on both backends. The slot counts as
+    /// a failure until [`Store::release_login_slot`] gives it back.
+    pub async fn take_login_slot(&self, attempt: &LoginAttempt<'_>) -> Result<LoginSlot> {
+        let mut tx = self.pool.begin().await?;
+        for key in [
+            format!("ip:{}", attempt.ip),
+            format!("email:{}", attempt.email),
+        ] {
+            sqlx::query(
+                "INSERT INTO login_throttle (key) VALUES ($1) \
+                 ON CONFLICT (key) DO UPDATE SET key = excluded.key",
+            )
+            .bind(key)
+            .execute(&mut *tx)
+            .await?;
+        }
+        let window = |sql: &'static str, value: &str, since: i64| {
+            sqlx::query(sql).bind(value.to_owned()).bind(since)
+        };
+        let by_ip = window(
+            "SELECT COUNT(*), MIN(at) FROM login_failures WHERE ip = $1 AND at > $2",
+            attempt.ip,
+            attempt.ip_since,
+        )
+        .fetch_one(&mut *tx)
+        .await?;
+        let (count, oldest): (i64, Option<i64>) = (by_ip.try_get(0)?, by_ip.try_get(1)?);
+        if count >= attempt.ip_limit {
+            return Ok(LoginSlot::AddressFull { oldest });
+        }
+        let by_email = window(
+            "SELECT COUNT(*), MIN(at) FROM login_failures WHERE email = $1 AND at > $2",
+            attempt.email,
+            attempt.email_since,
+        )
+        .fetch_one(&mut *tx)
+        .await?;
+        let (count, oldest): (i64, Option<i64>) = (by_email.try_get(0)?, by_email.try_get(1)?);
+        if count >= attempt.email_limit {
+            return Ok(LoginSlot::AccountFull { oldest });
+        }
+        sqlx::query("INSERT INTO login_failures (ip, email, at, slot) VALUES ($1, $2, $3, $4)")
+            .bind(attempt.ip)
+            .bind(attempt.email)
             .bind(now_ms())
+            .bind(attempt.slot)
+            .execute(&mut *tx)
+            .await?;
+        // What no window looks at any more, for this address and account.
+        sqlx::query("DELETE FROM login_failures WHERE (ip = $1 OR email = $2) AND at <= $3")
+            .bind(attempt.ip)
+            .bind(attempt.email)
+            .bind(attempt.ip_since.min(attempt.email_since))
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(LoginSlot::Taken)
+    }
+
+    /// Gives back the slot of an attempt whose password was right.
+    pub async fn release_login_slot(&self, slot: &str) -> Result<()> {
+        sqlx::query("DELETE FROM login_failures WHERE slot = $1")
+            .bind(slot)
             .execute(&self.pool)
             .await?;
         Ok(())
-    }
-
-    /// Failed attempts since `since` (Unix ms) from `ip` and for `email`, and
-    /// the oldest of each, so the caller can say when to retry.
-    pub async fn login_failures_since(
-        &self,
-        ip: &str,
-        ip_since: i64,
-        email: &str,
-        email_since: i64,
-    ) -> Result<((i64, Option<i64>), (i64, Option<i64>))> {
-        let by_ip =
-            sqlx::query("SELECT COUNT(*), MIN(at) FROM login_failures WHERE ip = $1 AND at > $2")
-                .bind(ip)
-                .bind(ip_since)
-                .fetch_one(&self.pool)
-                .await?;
-        let by_email = sqlx::query(
-            "SELECT COUNT(*), MIN(at) FROM login_failures WHERE email = $1 AND at > $2",
-        )
-        .bind(email)
-        .bind(email_since)
-        .fetch_one(&self.pool)
-        .await?;
-        Ok((
-            (by_ip.try_get(0)?, by_ip.try_get(1)?),
-            (by_email.try_get(0)?, by_email.try_get(1)?),
-        ))
-    }
-
-    /// Forgets failures older than `before` (Unix ms).
-    pub async fn prune_login_failures(&self, before: i64) -> Result<u64> {
-        Ok(sqlx::query("DELETE FROM login_failures WHERE at < $1")
-            .bind(before)
-            .execute(&self.pool)
-            .await?
-            .rows_affected())
     }
 
     /// Stores a personal API token by the hash of its secret.

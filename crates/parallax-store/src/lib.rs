@@ -21,7 +21,7 @@ use std::time::Duration;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
 
-pub use accounts::{ApiTokenRecord, NewUser, UserRecord};
+pub use accounts::{ApiTokenRecord, LoginAttempt, LoginSlot, NewUser, UserRecord};
 pub use analysis::AnalysisRecord;
 pub use audit::AuditRecord;
 pub use gaps::{
@@ -112,7 +112,8 @@ impl Store {
     pub async fn connect(url: &str) -> Result<Store> {
         sqlx::any::install_default_drivers();
         let backend = Backend::from_url(url)?;
-        let options = AnyConnectOptions::from_str(url).map_err(StoreError::from_sqlx)?;
+        let url = creating_sqlite_file(url, backend);
+        let options = AnyConnectOptions::from_str(&url).map_err(StoreError::from_sqlx)?;
         let pool = AnyPoolOptions::new()
             .max_connections(match backend {
                 Backend::Sqlite => 8,
@@ -204,6 +205,16 @@ impl Store {
         }
         Ok(())
     }
+}
+
+/// A SQLite URL that creates its file when it does not exist yet, as the
+/// default database does, unless the URL chooses a `mode` itself.
+fn creating_sqlite_file(url: &str, backend: Backend) -> String {
+    if backend != Backend::Sqlite || url.contains("mode=") {
+        return url.to_owned();
+    }
+    let separator = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{separator}mode=rwc")
 }
 
 /// Milliseconds since the Unix epoch, the unit of every stored time.

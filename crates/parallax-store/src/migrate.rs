@@ -28,6 +28,8 @@ const MIGRATIONS: &[Migration] = &[
     migration!(2, "0002_vision_rounds"),
     migration!(3, "0003_analysis"),
     migration!(4, "0004_gaps"),
+    migration!(5, "0005_embeddings_per_round"),
+    migration!(6, "0006_login_slots"),
 ];
 
 /// An arbitrary constant that names Parallax's migration lock on PostgreSQL.

@@ -112,14 +112,21 @@ impl Store {
     }
 
     /// Creates an account together with a first workspace it owns, in one
-    /// transaction: either both exist afterwards or neither does.
+    /// transaction: either both exist afterwards or neither does. With
+    /// `first_only` (sign-up closed to all but the first account) it refuses
+    /// (`Conflict`) unless this account is the instance's first, decided by
+    /// the same atomic claim that makes it administrator.
     pub async fn create_user_with_workspace(
         &self,
         user: &NewUser<'_>,
         workspace_name: &str,
+        first_only: bool,
     ) -> Result<(UserRecord, WorkspaceRecord)> {
         let mut tx = self.pool.begin().await?;
         let record = Self::insert_user(&mut tx, user).await?;
+        if first_only && !record.is_admin {
+            return Err(StoreError::Conflict);
+        }
         let workspace = insert_workspace(&mut tx, workspace_name, record.id).await?;
         tx.commit().await?;
         Ok((record, workspace))
@@ -203,8 +210,9 @@ impl Store {
         Ok(())
     }
 
-    /// Removes a member and ends all their sessions at once. Refuses
-    /// (`Conflict`) to remove the last owner.
+    /// Removes a member; their access to this workspace ends with the row,
+    /// by session and API token alike, and nothing changes in their other
+    /// workspaces. Refuses (`Conflict`) to remove the last owner.
     pub async fn remove_member(&self, workspace_id: i64, user_id: i64) -> Result<()> {
         let mut tx = self.pool.begin().await?;
         lock_membership(&mut tx, workspace_id, user_id).await?;
@@ -216,10 +224,6 @@ impl Store {
         }
         sqlx::query("DELETE FROM memberships WHERE workspace_id = $1 AND user_id = $2")
             .bind(workspace_id)
-            .bind(user_id)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
             .bind(user_id)
             .execute(&mut *tx)
             .await?;

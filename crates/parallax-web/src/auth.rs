@@ -157,7 +157,7 @@ impl FromRequestParts<AppState> for ApiActor {
             .headers
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "));
+            .and_then(bearer_token);
         let actor = match bearer {
             Some(token) => {
                 let secret = token.trim().strip_prefix("px_").unwrap_or(token.trim());
@@ -169,6 +169,13 @@ impl FromRequestParts<AppState> for ApiActor {
             .map(ApiActor)
             .ok_or(ApiError::App(AppError::Unauthenticated))
     }
+}
+
+/// The token of an `Authorization: Bearer <token>` value; the scheme is
+/// case-insensitive (RFC 9110, section 11.1).
+pub(crate) fn bearer_token(value: &str) -> Option<&str> {
+    let (scheme, token) = value.trim_start().split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then_some(token)
 }
 
 /// The client's address: the peer, or — only behind a configured trusted
@@ -221,6 +228,15 @@ mod tests {
         );
         assert_eq!(cookie(&headers, SESSION_COOKIE), Some("abc"));
         assert_eq!(cookie(&headers, "missing"), None);
+    }
+
+    #[test]
+    fn the_bearer_scheme_is_case_insensitive() {
+        assert_eq!(bearer_token("Bearer px_abc"), Some("px_abc"));
+        assert_eq!(bearer_token("bearer px_abc"), Some("px_abc"));
+        assert_eq!(bearer_token("BEARER px_abc"), Some("px_abc"));
+        assert_eq!(bearer_token("Basic dXNlcg=="), None);
+        assert_eq!(bearer_token("Bearer"), None);
     }
 
     #[test]

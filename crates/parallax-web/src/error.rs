@@ -18,6 +18,7 @@ fn status_of(err: &AppError) -> StatusCode {
         AppError::Unauthenticated | AppError::BadCredentials => StatusCode::UNAUTHORIZED,
         AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
         AppError::Conflict(_) | AppError::Stale(_) => StatusCode::CONFLICT,
+        AppError::VersionRequired => StatusCode::PRECONDITION_REQUIRED,
         AppError::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
         AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
@@ -29,6 +30,7 @@ fn code_of(status: StatusCode) -> &'static str {
         401 => "unauthenticated",
         403 => "forbidden",
         404 => "not_found",
+        405 => "method_not_allowed",
         409 => "conflict",
         412 => "precondition_failed",
         428 => "precondition_required",
@@ -124,6 +126,9 @@ pub(crate) enum ApiError {
     App(AppError),
     /// Malformed input with the status the extractor chose.
     Rejected(StatusCode, String),
+    /// A body field that no use case may see (a 422 naming it by its path,
+    /// e.g. `answer.value[2]`).
+    Field(String, String),
 }
 
 impl From<AppError> for ApiError {
@@ -137,12 +142,20 @@ impl IntoResponse for ApiError {
         let (status, message, fields) = match &self {
             ApiError::App(err) => {
                 let fields = match err {
-                    AppError::Invalid(fields) => fields.clone(),
+                    AppError::Invalid(fields) => fields
+                        .iter()
+                        .map(|f| serde_json::json!({ "field": f.field, "message": f.message }))
+                        .collect(),
                     _ => Vec::new(),
                 };
                 (status_of(err), public_message(err), fields)
             }
             ApiError::Rejected(status, message) => (*status, message.clone(), Vec::new()),
+            ApiError::Field(field, message) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                format!("{field}: {message}"),
+                vec![serde_json::json!({ "field": field, "message": message })],
+            ),
         };
         let mut body = serde_json::json!({
             "error": { "code": code_of(status), "message": message, "fields": fields }
@@ -204,6 +217,16 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for PageForm<T> {
                 "The form could not be read: it is not valid UTF-8 text.".into(),
             ));
         }
+        let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes).unwrap_or_default();
+        if let Some((name, _)) = pairs
+            .iter()
+            .find(|(name, value)| has_control_character(name) || has_control_character(value))
+        {
+            return Err(PageError::Rejected(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                format!("The form could not be read: {name}: {CONTROL_CHARACTERS}."),
+            ));
+        }
         serde_urlencoded::from_bytes::<T>(&bytes)
             .map(PageForm)
             .map_err(|e| {
@@ -244,11 +267,66 @@ pub(crate) struct ApiJson<T>(pub T);
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     type Rejection = ApiError;
 
+    /// Every body is a JSON object (serde would also read a struct from an
+    /// array), and no string in it carries a control character that a
+    /// database could refuse or a page could garble.
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match Json::<T>::from_request(req, state).await {
-            Ok(Json(value)) => Ok(ApiJson(value)),
-            Err(rejection) => Err(json_rejection(rejection)),
+        let Json(value) = Json::<serde_json::Value>::from_request(req, state)
+            .await
+            .map_err(json_rejection)?;
+        if !value.is_object() {
+            return Err(ApiError::Rejected(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "The request body must be a JSON object.".into(),
+            ));
         }
+        if let Some(field) = control_character_at(&value, String::new()) {
+            return Err(ApiError::Field(field, CONTROL_CHARACTERS.into()));
+        }
+        serde_json::from_value::<T>(value)
+            .map(ApiJson)
+            .map_err(|e| {
+                ApiError::Rejected(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    format!("Failed to deserialize the JSON body into the target type: {e}"),
+                )
+            })
+    }
+}
+
+/// What a text with a forbidden control character is told.
+const CONTROL_CHARACTERS: &str =
+    "contains a control character (only tab, line feed and carriage return are allowed)";
+
+/// Whether `text` holds NUL or another C0/C1 control character other than
+/// tab, LF and CR.
+fn has_control_character(text: &str) -> bool {
+    text.chars()
+        .any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+}
+
+/// The path (`answer.value[2]`) of the first key or string in `value` that
+/// holds a forbidden control character.
+fn control_character_at(value: &serde_json::Value, path: String) -> Option<String> {
+    match value {
+        serde_json::Value::String(text) => has_control_character(text).then_some(path),
+        serde_json::Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, item)| control_character_at(item, format!("{path}[{i}]"))),
+        serde_json::Value::Object(map) => map.iter().find_map(|(key, item)| {
+            let inner = if path.is_empty() {
+                key.clone()
+            } else {
+                format!("{path}.{key}")
+            };
+            if has_control_character(key) {
+                Some(inner)
+            } else {
+                control_character_at(item, inner)
+            }
+        }),
+        _ => None,
     }
 }
 
@@ -266,7 +344,30 @@ fn json_rejection(rejection: JsonRejection) -> ApiError {
 
 #[cfg(test)]
 mod tests {
-    use super::percent_decoded_is_utf8;
+    use super::{control_character_at, percent_decoded_is_utf8};
+
+    #[test]
+    fn control_characters_are_found_by_their_path() {
+        let clean =
+            serde_json::json!({ "answer": { "type": "text", "value": "one\ttwo\r\nthree" } });
+        assert_eq!(control_character_at(&clean, String::new()), None);
+        let nul = serde_json::json!({ "email": "a\u{0}@b.example" });
+        assert_eq!(
+            control_character_at(&nul, String::new()).as_deref(),
+            Some("email")
+        );
+        let deep =
+            serde_json::json!({ "answer": { "type": "ranking", "value": ["a", "b\u{1b}"] } });
+        assert_eq!(
+            control_character_at(&deep, String::new()).as_deref(),
+            Some("answer.value[1]")
+        );
+        let key = serde_json::json!({ "x\u{7}": 1 });
+        assert_eq!(
+            control_character_at(&key, String::new()).as_deref(),
+            Some("x\u{7}")
+        );
+    }
 
     #[test]
     fn invalid_utf8_in_forms_is_detected() {

@@ -1,12 +1,15 @@
 //! Liveness, readiness and metrics for operators.
 
 use axum::extract::State;
-use axum::http::{StatusCode, header};
-use axum::response::IntoResponse;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
 use parallax_app::analysis::ModelState;
 
+use sha2::{Digest, Sha256};
+
+use crate::auth::bearer_token;
 use crate::metrics::gauge;
 use crate::{AppState, Routes};
 
@@ -35,8 +38,25 @@ async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
 }
 
 /// Prometheus text exposition: the HTTP series, then whether the text model
-/// is loaded.
-async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+/// is loaded. With a metrics token configured, only a caller presenting it
+/// (`Authorization: Bearer <token>`) gets them.
+async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    if let Some(expected) = state.settings.metrics_token.as_deref() {
+        let given = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(bearer_token)
+            .unwrap_or("");
+        // Compare digests, so the time taken says nothing about the token.
+        if Sha256::digest(given.as_bytes()) != Sha256::digest(expected.as_bytes()) {
+            return (
+                StatusCode::UNAUTHORIZED,
+                [(header::WWW_AUTHENTICATE, "Bearer")],
+                "the metrics need the metrics token: Authorization: Bearer <token>\n",
+            )
+                .into_response();
+        }
+    }
     let mut text = state.metrics.render();
     gauge(
         &mut text,
@@ -44,8 +64,8 @@ async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
         "1 when the text model is loaded; 0 while scores use the lexical fallback.",
         f64::from(u8::from(state.app.analyzer().state() == ModelState::Ready)),
     );
-    // No gauge of the submit-time embedding backlog: /metrics is public, and
-    // its jumps would show when people submit and how much they wrote.
+    // No gauge of the submit-time embedding backlog: its jumps would show
+    // when people submit and how much they wrote.
     (
         [(
             header::CONTENT_TYPE,
@@ -53,4 +73,5 @@ async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
         )],
         text,
     )
+        .into_response()
 }

@@ -34,6 +34,8 @@ pub struct WebSettings {
     /// Proxies whose `X-Forwarded-For` header is believed. Empty: the peer
     /// address is the client address.
     pub trusted_proxies: Vec<IpAddr>,
+    /// When set, `/metrics` answers only `Authorization: Bearer <token>`.
+    pub metrics_token: Option<String>,
 }
 
 impl WebSettings {
@@ -101,6 +103,7 @@ pub fn router(state: AppState) -> Router {
     routes
         .fallback(error::not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn(middleware::error_envelope))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             middleware::csrf,

@@ -1,4 +1,7 @@
-//! Request counts and latencies by route, in Prometheus text format.
+//! Request counts and latencies, in Prometheus text format: reads by route,
+//! every write (POST, PUT, PATCH, DELETE) in one series, so that the
+//! numbers say how the server is doing and never when someone saved or
+//! submitted an answer, wrote a note or changed a gap.
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -15,6 +18,9 @@ struct Series {
     buckets: [u64; BUCKETS.len()],
 }
 
+/// The (method, route) labels that every write is counted under.
+pub const WRITES: (&str, &str) = ("WRITE", "(all writes)");
+
 /// Counters and histograms keyed by (method, route template, status).
 #[derive(Default)]
 pub struct Metrics {
@@ -28,8 +34,14 @@ impl std::fmt::Debug for Metrics {
 }
 
 impl Metrics {
-    /// Records one finished request.
+    /// Records one finished request; writes are recorded under one
+    /// [`WRITES`] series whatever their route.
     pub fn observe(&self, method: &str, route: &str, status: u16, elapsed: Duration) {
+        let (method, route) = if matches!(method, "GET" | "HEAD" | "OPTIONS") {
+            (method, route)
+        } else {
+            WRITES
+        };
         let seconds = elapsed.as_secs_f64();
         let mut series = self.series.lock().unwrap_or_else(|p| p.into_inner());
         let entry = series
@@ -131,6 +143,26 @@ mod tests {
         assert!(text.contains("parallax_http_request_duration_seconds_bucket{method=\"GET\",route=\"/w/{id}\",le=\"0.005\"} 2"));
         assert!(text.contains(
             "parallax_http_request_duration_seconds_count{method=\"GET\",route=\"/w/{id}\"} 3"
+        ));
+    }
+
+    #[test]
+    fn writes_are_counted_together_never_by_route() {
+        let m = Metrics::default();
+        let answer = "/api/v1/workspaces/{workspace_id}/rounds/{round_id}/answers/{key}";
+        m.observe("PUT", answer, 200, Duration::from_millis(3));
+        m.observe(
+            "POST",
+            "/w/{workspace_id}/rounds/{round_id}/submit",
+            303,
+            Duration::from_millis(3),
+        );
+        m.observe("DELETE", "/api/v1/session", 204, Duration::from_millis(3));
+        let text = m.render();
+        assert!(!text.contains("answers") && !text.contains("submit") && !text.contains("session"));
+        assert!(!text.contains("PUT") && !text.contains("POST"));
+        assert!(text.contains(
+            "parallax_http_request_duration_seconds_count{method=\"WRITE\",route=\"(all writes)\"} 3"
         ));
     }
 }

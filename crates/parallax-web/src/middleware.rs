@@ -1,5 +1,6 @@
 //! Cross-cutting request handling: request ids, logs and metrics; security
-//! headers; flash messages; the CSRF origin check.
+//! headers; flash messages; the CSRF origin check; one error shape for what
+//! axum's own extractors and router refuse.
 
 use std::time::Instant;
 
@@ -12,7 +13,7 @@ use tracing::Instrument;
 
 use crate::AppState;
 use crate::auth::{FLASH_COOKIE, cookie};
-use crate::error::PageError;
+use crate::error::{ApiError, PageError};
 
 /// Gives each request an id (echoed as `X-Request-Id`), a log span with a
 /// fixed set of fields, one log line at the end, and a metrics sample.
@@ -145,4 +146,47 @@ fn origin_matches(origin: &str, state: &AppState, headers: &axum::http::HeaderMa
         .strip_prefix("http://")
         .or_else(|| origin.strip_prefix("https://"));
     matches!((host, origin_host), (Some(h), Some(o)) if h == o)
+}
+
+/// Gives the errors that axum answers by itself — a path or query that does
+/// not parse (plain text), a method the route lacks (empty 405) — the same
+/// shape as every other error: the JSON envelope under `/api/`, an error
+/// page elsewhere. Responses the handlers built are left alone, and so are
+/// the operators' plain-text endpoints.
+pub(crate) async fn error_envelope(request: Request, next: Next) -> Response {
+    let path = request.uri().path();
+    let api = path.starts_with("/api/");
+    // The operators' endpoints answer their probes in plain text.
+    if matches!(path, "/healthz" | "/readyz" | "/metrics") {
+        return next.run(request).await;
+    }
+    let response = next.run(request).await;
+    let status = response.status();
+    let plain = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_none_or(|v| v.starts_with("text/plain"));
+    if !(status.is_client_error() || status.is_server_error()) || !plain {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let text = axum::body::to_bytes(body, 16 * 1024)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).trim().to_owned())
+        .unwrap_or_default();
+    let message = match (status.as_u16(), text.is_empty()) {
+        (405, _) => "This address does not take that method.".to_owned(),
+        (_, false) => text,
+        (_, true) => status.canonical_reason().unwrap_or("Error").to_owned(),
+    };
+    let mut rewrapped = if api {
+        ApiError::Rejected(status, message).into_response()
+    } else {
+        PageError::Rejected(status, message).into_response()
+    };
+    if let Some(allow) = parts.headers.get(header::ALLOW) {
+        rewrapped.headers_mut().insert(header::ALLOW, allow.clone());
+    }
+    rewrapped
 }

@@ -311,6 +311,7 @@ async fn register(
         )
         .await?;
     app.edit_gap(leader, w, customer.id, &GapEdit {
+        version: Some(customer.version),
         status: Some(GapStatus::Decided),
         decision: Some("Small clinics first until 500 customers; groups from 2028 with single sign-on and the API.".into()),
         ..GapEdit::default()

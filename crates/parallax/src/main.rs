@@ -1,5 +1,6 @@
 //! `parallax`: the server and its operations commands.
 
+use std::io::IsTerminal;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -236,7 +237,10 @@ fn model(
 fn init_logs(format: &str) {
     let filter = EnvFilter::try_from_env("PARALLAX_LOG")
         .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    // Colour codes only on a terminal: not in files or journald.
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(std::io::stdout().is_terminal());
     if format == "json" {
         builder.json().flatten_event(true).init();
     } else {
@@ -267,6 +271,14 @@ async fn main() -> anyhow::Result<()> {
                         .iter()
                         .map(ToString::to_string)
                         .collect::<Vec<_>>()
+                );
+                println!(
+                    "metrics_token = \"{}\"",
+                    if s.metrics_token.is_empty() {
+                        ""
+                    } else {
+                        "***"
+                    }
                 );
                 println!("open_signup = {}", s.open_signup);
                 println!("session_hours = {}", s.session_hours);

@@ -87,6 +87,8 @@ pub async fn serve_app(app: App, settings: &Settings) -> anyhow::Result<Running>
         settings: Arc::new(WebSettings {
             public_url: (!settings.public_url.is_empty()).then(|| settings.public_url.clone()),
             trusted_proxies: settings.trusted_proxies.clone(),
+            metrics_token: (!settings.metrics_token.is_empty())
+                .then(|| settings.metrics_token.clone()),
         }),
         metrics: Arc::new(Metrics::default()),
     };

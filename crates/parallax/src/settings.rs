@@ -22,6 +22,8 @@ pub struct Settings {
     pub public_url: String,
     /// Proxies whose X-Forwarded-For is believed.
     pub trusted_proxies: Vec<IpAddr>,
+    /// When not empty, `/metrics` needs `Authorization: Bearer <token>`.
+    pub metrics_token: String,
     /// Whether anyone may sign up after the first account.
     pub open_signup: bool,
     /// Session lifetime in hours.
@@ -44,6 +46,7 @@ impl Default for Settings {
             database_url: String::new(),
             public_url: String::new(),
             trusted_proxies: Vec::new(),
+            metrics_token: String::new(),
             open_signup: false,
             session_hours: 14 * 24,
             invite_days: 7,
@@ -78,6 +81,12 @@ public_url = ""
 # Reverse proxies whose X-Forwarded-For header is trusted for client addresses
 # (sign-in rate limits are per client address). Empty: the peer address is used.
 trusted_proxies = []
+
+# /metrics shows request counts and latencies of reads by route, all writes as
+# one series, and whether the text model is loaded — never when someone saved
+# or submitted. Set a token to make it answer only
+# `Authorization: Bearer <token>` (e.g. from Prometheus' bearer_token).
+metrics_token = ""
 
 # Whether anyone may create an account after the first one. Off: people join
 # through invitation links.
@@ -174,6 +183,7 @@ impl Settings {
                     })
                     .collect::<Result<_, _>>()?;
             }
+            "METRICS_TOKEN" => self.metrics_token = value.to_owned(),
             "OPEN_SIGNUP" => {
                 self.open_signup = parse_bool(value).ok_or_else(|| bad("expected true or false"))?
             }

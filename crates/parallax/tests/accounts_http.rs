@@ -85,6 +85,27 @@ async fn first_sign_up_makes_an_admin_and_then_closes(db: Db) {
     app.stop().await;
 }
 
+async fn simultaneous_first_sign_ups_make_one_account_while_sign_up_is_closed(db: Db) {
+    let app = TestApp::spawn_with(db, |s| s.open_signup = false).await;
+    let requests: Vec<_> = (0..8)
+        .map(|i| {
+            tokio::spawn(
+                app.client()
+                    .post(app.url("/api/v1/signup"))
+                    .json(&json!({ "name": format!("Founder {i}"), "email": format!("f{i}@acme.test"), "password": PASSWORD }))
+                    .send(),
+            )
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for request in requests {
+        statuses.push(request.await.unwrap().unwrap().status());
+    }
+    assert_eq!(count(&statuses, StatusCode::CREATED), 1, "{statuses:?}");
+    assert_eq!(count(&statuses, StatusCode::FORBIDDEN), 7, "{statuses:?}");
+    app.stop().await;
+}
+
 async fn sign_up_form_shows_every_error_next_to_its_field_and_writes_nothing(db: Db) {
     let app = TestApp::spawn(db).await;
     let client = app.client();
@@ -223,26 +244,54 @@ async fn sessions_are_new_at_sign_in_and_end_at_sign_out_and_password_change(db:
     app.stop().await;
 }
 
+/// Sends `attempts` wrong passwords for `email` at once, the i-th with
+/// `X-Forwarded-For: forwarded(i)`, and returns their statuses.
+async fn parallel_wrong_passwords(
+    app: &TestApp,
+    email: &str,
+    attempts: usize,
+    forwarded: impl Fn(usize) -> String,
+) -> Vec<StatusCode> {
+    let requests: Vec<_> = (0..attempts)
+        .map(|attempt| {
+            tokio::spawn(
+                app.client()
+                    .post(app.url("/api/v1/session"))
+                    .header("x-forwarded-for", forwarded(attempt))
+                    .json(&json!({ "email": email, "password": format!("wrong guess {attempt}") }))
+                    .send(),
+            )
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for request in requests {
+        statuses.push(request.await.unwrap().unwrap().status());
+    }
+    statuses
+}
+
+fn count(statuses: &[StatusCode], status: StatusCode) -> usize {
+    statuses.iter().filter(|s| **s == status).count()
+}
+
 async fn sign_in_is_throttled_per_address_even_with_forged_forwarding(db: Db) {
     let app = TestApp::spawn(db).await;
     app.sign_up("Ada", "ada@acme.test").await;
     let client = app.client();
-    for attempt in 0..10 {
-        let response = client
-            .post(app.url("/api/v1/session"))
-            .header("x-forwarded-for", format!("203.0.113.{attempt}"))
-            .json(
-                &json!({ "email": "ada@acme.test", "password": format!("wrong guess {attempt}") }),
-            )
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(
-            response.status(),
-            StatusCode::UNAUTHORIZED,
-            "attempt {attempt}"
-        );
-    }
+    // 30 wrong passwords at once, from one address forging 30 others: the
+    // limit of 10 per minute holds exactly, however they interleave.
+    let statuses =
+        parallel_wrong_passwords(&app, "ada@acme.test", 30, |i| format!("203.0.113.{i}")).await;
+    assert_eq!(
+        count(&statuses, StatusCode::UNAUTHORIZED),
+        10,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        count(&statuses, StatusCode::TOO_MANY_REQUESTS),
+        20,
+        "{statuses:?}"
+    );
     let blocked = client
         .post(app.url("/api/v1/session"))
         .header("x-forwarded-for", "198.51.100.77")
@@ -318,21 +367,20 @@ async fn sign_in_is_throttled_per_account_across_addresses(db: Db) {
     .await;
     app.sign_up("Ada", "ada@acme.test").await;
     let client = app.client();
-    // 100 failures spread over 25 addresses stay under the per-address limit…
-    for attempt in 0..100 {
-        let response = client
-            .post(app.url("/api/v1/session"))
-            .header("x-forwarded-for", format!("203.0.113.{}", attempt % 25))
-            .json(&json!({ "email": "ada@acme.test", "password": format!("guess {attempt}") }))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(
-            response.status(),
-            StatusCode::UNAUTHORIZED,
-            "attempt {attempt}"
-        );
-    }
+    // 110 failures at once from 110 addresses, each under its own limit: the
+    // account's limit of 100 per hour holds exactly.
+    let statuses =
+        parallel_wrong_passwords(&app, "ada@acme.test", 110, |i| format!("203.0.113.{i}")).await;
+    assert_eq!(
+        count(&statuses, StatusCode::UNAUTHORIZED),
+        100,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        count(&statuses, StatusCode::TOO_MANY_REQUESTS),
+        10,
+        "{statuses:?}"
+    );
     // …but the account itself is now locked for the hour, from anywhere.
     let blocked = client
         .post(app.url("/api/v1/session"))
@@ -625,6 +673,74 @@ async fn bad_input_gets_a_clear_4xx_and_writes_nothing(db: Db) {
     app.stop().await;
 }
 
+async fn the_api_changes_the_password(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let (ada, _) = app.sign_up("Ada", "ada@acme.test").await;
+    let other = app.client();
+    let signed_in = other
+        .post(app.url("/api/v1/session"))
+        .json(&json!({ "email": "ada@acme.test", "password": PASSWORD }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed_in.status(), 200);
+    let url = app.url("/api/v1/me/password");
+    let wrong = ada
+        .put(&url)
+        .json(&json!({ "current": "not it", "password": "a brand new passphrase" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: Value = wrong.json().await.unwrap();
+    assert_eq!(body["error"]["fields"][0]["field"], "current");
+    let weak = ada
+        .put(&url)
+        .json(&json!({ "current": PASSWORD, "password": "short" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(weak.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let changed = ada
+        .put(&url)
+        .json(&json!({ "current": PASSWORD, "password": "a brand new passphrase" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(changed.status(), StatusCode::OK);
+    assert!(
+        session_cookie(&changed).is_some(),
+        "a fresh session for the caller"
+    );
+    let status = |client: &reqwest::Client| {
+        let request = client.get(app.url("/api/v1/me"));
+        async move { request.send().await.unwrap().status() }
+    };
+    assert_eq!(status(&ada).await, StatusCode::OK, "the changer stays in");
+    assert_eq!(
+        status(&other).await,
+        StatusCode::UNAUTHORIZED,
+        "other sessions end"
+    );
+    let old = app
+        .client()
+        .post(app.url("/api/v1/session"))
+        .json(&json!({ "email": "ada@acme.test", "password": PASSWORD }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(old.status(), StatusCode::UNAUTHORIZED);
+    let new = app
+        .client()
+        .post(app.url("/api/v1/session"))
+        .json(&json!({ "email": "ada@acme.test", "password": "a brand new passphrase" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(new.status(), StatusCode::OK);
+    app.stop().await;
+}
+
 async fn health_readiness_and_metrics(db: Db) {
     let app = TestApp::spawn(db).await;
     let client = app.client();
@@ -680,6 +796,7 @@ async fn health_readiness_and_metrics(db: Db) {
 
 on_both_databases!(
     first_sign_up_makes_an_admin_and_then_closes,
+    simultaneous_first_sign_ups_make_one_account_while_sign_up_is_closed,
     sign_up_form_shows_every_error_next_to_its_field_and_writes_nothing,
     sessions_are_new_at_sign_in_and_end_at_sign_out_and_password_change,
     sign_in_is_throttled_per_address_even_with_forged_forwarding,
@@ -690,4 +807,5 @@ on_both_databases!(
     every_response_carries_security_headers,
     bad_input_gets_a_clear_4xx_and_writes_nothing,
     health_readiness_and_metrics,
+    the_api_changes_the_password,
 );

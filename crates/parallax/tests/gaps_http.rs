@@ -334,7 +334,7 @@ async fn proposals_decisions_actions_and_access(db: Db) {
     assert_eq!(stale["error"]["current"]["version"], 2);
     let close = owner
         .patch(&gap_url)
-        .json(&json!({"status": "closed"}))
+        .json(&json!({"status": "closed", "version": 2}))
         .send()
         .await
         .unwrap();
@@ -356,6 +356,7 @@ async fn proposals_decisions_actions_and_access(db: Db) {
     assert!(page.text().await.unwrap().contains("Close anyway"));
     let closed = owner
         .patch(&gap_url)
+        .header("if-match", "\"2\"")
         .json(&json!({"status": "closed", "confirm": true}))
         .send()
         .await

@@ -173,7 +173,7 @@ async fn an_existing_account_accepts_and_revoked_links_die(db: Db) {
     app.stop().await;
 }
 
-async fn owners_change_roles_and_removal_signs_out_at_once(db: Db) {
+async fn owners_change_roles_and_removal_ends_access_to_that_workspace(db: Db) {
     let app = TestApp::spawn(db).await;
     let (owner, w) = app.sign_up("Ada", "ada@acme.test").await;
     let (tom, tom_id) = app
@@ -224,29 +224,55 @@ async fn owners_change_roles_and_removal_signs_out_at_once(db: Db) {
         .unwrap();
     assert!(members.contains("Tom"));
 
-    assert_eq!(
-        tom.get(app.url("/api/v1/me"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
+    // Tom has a workspace of his own and an API token.
+    let own: Value = tom
+        .post(app.url("/api/v1/workspaces"))
+        .json(&json!({ "name": "Tom's side project" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let own = own["id"].as_i64().unwrap();
+    let token: Value = tom
+        .post(app.url("/api/v1/tokens"))
+        .json(&json!({ "name": "laptop" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = token["token"].as_str().unwrap().to_owned();
+    let by_token = |path: String| {
+        let request = app.client().get(app.url(&path)).bearer_auth(&token);
+        async move { request.send().await.unwrap().status().as_u16() }
+    };
+    let by_session = |path: String| {
+        let request = tom.get(app.url(&path));
+        async move { request.send().await.unwrap().status().as_u16() }
+    };
+    assert_eq!(by_token(format!("/api/v1/workspaces/{w}")).await, 200);
     let remove = owner
         .post(app.url(&format!("/w/{w}/members/{tom_id}/remove")))
         .send()
         .await
         .unwrap();
     assert_eq!(remove.status(), 303);
-    assert_eq!(
-        tom.get(app.url("/api/v1/me"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        401,
-        "removal ends sessions at once"
-    );
+    // Removal ends access to this workspace, by session and token alike, and
+    // leaves his own workspace and his sign-in alone.
+    for path in [
+        format!("/api/v1/workspaces/{w}"),
+        format!("/api/v1/workspaces/{w}/rounds"),
+    ] {
+        assert_eq!(by_session(path.clone()).await, 404, "{path} by session");
+        assert_eq!(by_token(path.clone()).await, 404, "{path} by token");
+    }
+    assert_eq!(by_session(format!("/w/{w}")).await, 404);
+    assert_eq!(by_session("/api/v1/me".into()).await, 200);
+    assert_eq!(by_session(format!("/api/v1/workspaces/{own}")).await, 200);
+    assert_eq!(by_token(format!("/api/v1/workspaces/{own}")).await, 200);
     let log: Value = owner
         .get(app.url(&format!("/api/v1/workspaces/{w}/audit")))
         .send()
@@ -266,6 +292,72 @@ async fn owners_change_roles_and_removal_signs_out_at_once(db: Db) {
             && actions.contains(&"member.role_changed")
             && actions.contains(&"member.joined")
     );
+    app.stop().await;
+}
+
+async fn the_api_signs_up_through_an_invitation(db: Db) {
+    let app = TestApp::spawn_with(db, |s| s.open_signup = false).await;
+    let (owner, w) = app.sign_up("Ada", "ada@acme.test").await;
+    let (_, secret) = create_invite(&app, &owner, w, "tech_lead").await;
+    let url = app.url(&format!("/api/v1/invites/{secret}/signup"));
+    let tom = app.client();
+    let invalid = tom
+        .post(&url)
+        .json(&json!({ "name": "", "email": "not an address", "password": PASSWORD }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(invalid.status(), 422);
+    let taken = tom
+        .post(&url)
+        .json(&json!({ "name": "Ada again", "email": "ada@acme.test", "password": PASSWORD }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(taken.status(), 422);
+    let joined = tom
+        .post(&url)
+        .json(&json!({ "name": "Tom", "email": "tom@acme.test", "password": PASSWORD }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(joined.status(), 201);
+    let body: Value = joined.json().await.unwrap();
+    assert_eq!(body["workspace_id"], w);
+    assert_eq!(body["user"]["email"], "tom@acme.test");
+    let members: Value = tom
+        .get(app.url(&format!("/api/v1/workspaces/{w}/members")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        members["members"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["email"] == "tom@acme.test" && m["role"] == "tech_lead"),
+        "{members}"
+    );
+    // The link admits once; a made-up one admits nobody.
+    let again = app
+        .client()
+        .post(&url)
+        .json(&json!({ "name": "Eve", "email": "eve@acme.test", "password": PASSWORD }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 404);
+    let made_up = app
+        .client()
+        .post(app.url("/api/v1/invites/not-a-secret/signup"))
+        .json(&json!({ "name": "Eve", "email": "eve@acme.test", "password": PASSWORD }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(made_up.status(), 404);
     app.stop().await;
 }
 
@@ -372,7 +464,8 @@ async fn page_token_management(db: Db) {
 on_both_databases!(
     a_partner_joins_by_link_once,
     an_existing_account_accepts_and_revoked_links_die,
-    owners_change_roles_and_removal_signs_out_at_once,
+    owners_change_roles_and_removal_ends_access_to_that_workspace,
     a_signed_in_person_creates_workspaces,
+    the_api_signs_up_through_an_invitation,
     page_token_management,
 );

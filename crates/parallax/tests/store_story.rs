@@ -26,7 +26,9 @@ async fn story(db: Db) {
             "0001_foundation",
             "0002_vision_rounds",
             "0003_analysis",
-            "0004_gaps"
+            "0004_gaps",
+            "0005_embeddings_per_round",
+            "0006_login_slots"
         ]
     );
     assert!(
@@ -36,7 +38,7 @@ async fn story(db: Db) {
 
     // The first account becomes instance admin, the next does not.
     let (ada, acme) = store
-        .create_user_with_workspace(&user("ada@acme.test", "Ada"), "Acme")
+        .create_user_with_workspace(&user("ada@acme.test", "Ada"), "Acme", true)
         .await
         .unwrap();
     assert!(ada.is_admin);
@@ -45,6 +47,22 @@ async fn story(db: Db) {
         .await
         .unwrap();
     assert!(!bob.is_admin);
+    assert!(
+        matches!(
+            store
+                .create_user_with_workspace(&user("eve@evil.test", "Eve"), "Evil", true)
+                .await,
+            Err(StoreError::Conflict)
+        ),
+        "only the first account may sign up while sign-up is closed"
+    );
+    assert!(
+        store
+            .user_by_email("eve@evil.test")
+            .await
+            .unwrap()
+            .is_none()
+    );
     assert!(matches!(
         store.create_user(&user("ada@acme.test", "Ada 2")).await,
         Err(StoreError::Duplicate)
@@ -102,26 +120,54 @@ async fn story(db: Db) {
     assert!(store.session_user("session-bob").await.unwrap().is_some());
     store.set_role(acme.id, ada.id, Role::Owner).await.unwrap();
     store.remove_member(acme.id, bob.id).await.unwrap();
-    assert!(store.session_user("session-bob").await.unwrap().is_none());
+    // Removal ends access to this workspace only; Bob stays signed in.
+    assert!(store.session_user("session-bob").await.unwrap().is_some());
     assert_eq!(store.role_in(acme.id, bob.id).await.unwrap(), None);
 
-    // Sign-in failures are counted per address and per account.
-    for _ in 0..3 {
-        store
-            .record_login_failure("10.0.0.1", "ada@acme.test")
-            .await
-            .unwrap();
+    // Sign-in attempts take slots per address and per account; a right
+    // password gives its slot back.
+    let attempt = |slot: &'static str| parallax_store::LoginAttempt {
+        ip: "10.0.0.1",
+        email: "ada@acme.test",
+        slot,
+        ip_since: now_ms() - 60_000,
+        ip_limit: 3,
+        email_since: now_ms() - 3_600_000,
+        email_limit: 4,
+    };
+    for slot in ["s1", "s2", "s3"] {
+        assert_eq!(
+            store.take_login_slot(&attempt(slot)).await.unwrap(),
+            parallax_store::LoginSlot::Taken
+        );
     }
-    let ((by_ip, _), (by_account, _)) = store
-        .login_failures_since(
-            "10.0.0.1",
-            now_ms() - 60_000,
-            "ada@acme.test",
-            now_ms() - 3_600_000,
-        )
-        .await
-        .unwrap();
-    assert_eq!((by_ip, by_account), (3, 3));
+    assert!(matches!(
+        store.take_login_slot(&attempt("s4")).await.unwrap(),
+        parallax_store::LoginSlot::AddressFull { oldest: Some(_) }
+    ));
+    store.release_login_slot("s3").await.unwrap();
+    assert_eq!(
+        store.take_login_slot(&attempt("s5")).await.unwrap(),
+        parallax_store::LoginSlot::Taken
+    );
+    let elsewhere = parallax_store::LoginAttempt {
+        ip: "10.0.0.2",
+        ..attempt("s6")
+    };
+    assert_eq!(
+        store.take_login_slot(&elsewhere).await.unwrap(),
+        parallax_store::LoginSlot::Taken
+    );
+    assert!(matches!(
+        store
+            .take_login_slot(&parallax_store::LoginAttempt {
+                ip: "10.0.0.3",
+                ..attempt("s7")
+            })
+            .await
+            .unwrap(),
+        parallax_store::LoginSlot::AccountFull { .. }
+    ));
 
     // API tokens resolve to their owner until revoked.
     let token = store

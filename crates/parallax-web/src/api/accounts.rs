@@ -1,14 +1,15 @@
-//! Accounts over the API: sign-up, sessions, the caller, personal tokens.
+//! Accounts over the API: sign-up (also through an invitation), sessions,
+//! the caller, passwords, personal tokens.
 
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, post};
-use parallax_app::accounts::SignUp;
+use axum::routing::{delete, get, post, put};
+use parallax_app::accounts::{Session, SignUp};
 use parallax_store::{ApiTokenRecord, UserRecord};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::auth::{
     ApiActor, ClientIp, SESSION_COOKIE, clear_session_cookie, cookie, session_cookie,
@@ -21,6 +22,8 @@ pub(super) fn routes() -> Routes {
         ("/api/v1/signup", post(signup)),
         ("/api/v1/session", post(sign_in).delete(sign_out)),
         ("/api/v1/me", get(me)),
+        ("/api/v1/me/password", put(change_password)),
+        ("/api/v1/invites/{secret}/signup", post(invite_signup)),
         ("/api/v1/tokens", get(tokens).post(create_token)),
         ("/api/v1/tokens/{token_id}", delete(revoke_token)),
     ]
@@ -46,6 +49,16 @@ impl From<&UserRecord> for UserJson {
     }
 }
 
+/// A response that signs the caller in with `session`.
+fn signed_in(state: &AppState, status: StatusCode, session: &Session, body: Value) -> Response {
+    (
+        status,
+        [(header::SET_COOKIE, session_cookie(state, &session.token))],
+        Json(body),
+    )
+        .into_response()
+}
+
 async fn signup(
     State(state): State<AppState>,
     ApiJson(form): ApiJson<SignUp>,
@@ -55,12 +68,7 @@ async fn signup(
         "user": UserJson::from(&session.user),
         "workspace": { "id": workspace.id, "name": workspace.name },
     });
-    Ok((
-        StatusCode::CREATED,
-        [(header::SET_COOKIE, session_cookie(&state, &session.token))],
-        Json(body),
-    )
-        .into_response())
+    Ok(signed_in(&state, StatusCode::CREATED, &session, body))
 }
 
 #[derive(Debug, Deserialize)]
@@ -79,11 +87,8 @@ async fn sign_in(
         .app
         .sign_in(&form.email, &form.password, &ip.to_string())
         .await?;
-    Ok((
-        [(header::SET_COOKIE, session_cookie(&state, &session.token))],
-        Json(json!({ "user": UserJson::from(&session.user) })),
-    )
-        .into_response())
+    let body = json!({ "user": UserJson::from(&session.user) });
+    Ok(signed_in(&state, StatusCode::OK, &session, body))
 }
 
 async fn sign_out(
@@ -102,6 +107,51 @@ async fn sign_out(
 
 async fn me(ApiActor(actor): ApiActor) -> Json<UserJson> {
     Json(UserJson::from(&actor.user))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PasswordChange {
+    current: String,
+    password: String,
+}
+
+/// Changes the caller's password; every other session ends, and the
+/// response carries the caller's new session cookie.
+async fn change_password(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiJson(body): ApiJson<PasswordChange>,
+) -> Result<Response, ApiError> {
+    let session = state
+        .app
+        .change_password(&actor, &body.current, &body.password)
+        .await?;
+    let body = json!({ "user": UserJson::from(&session.user) });
+    Ok(signed_in(&state, StatusCode::OK, &session, body))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct InviteSignUp {
+    name: String,
+    email: String,
+    password: String,
+}
+
+/// Creates an account through an invitation link, joins its workspace and
+/// signs in.
+async fn invite_signup(
+    State(state): State<AppState>,
+    Path(secret): Path<String>,
+    ApiJson(form): ApiJson<InviteSignUp>,
+) -> Result<Response, ApiError> {
+    let (session, workspace_id) = state
+        .app
+        .sign_up_by_invite(&secret, &form.name, &form.email, &form.password)
+        .await?;
+    let body = json!({ "user": UserJson::from(&session.user), "workspace_id": workspace_id });
+    Ok(signed_in(&state, StatusCode::CREATED, &session, body))
 }
 
 fn token_json(t: &ApiTokenRecord) -> serde_json::Value {

@@ -3,7 +3,7 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, patch, post};
 use parallax_app::gaps::{GapDetail, GapEdit, NewAction, NewGapInput};
 use parallax_domain::gap::ActionStatus;
@@ -11,6 +11,7 @@ use parallax_store::{ActionRecord, GapRecord, OwnedActionRecord};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::preconditions;
 use crate::auth::ApiActor;
 use crate::error::{ApiError, ApiJson};
 use crate::{AppState, Routes};
@@ -190,9 +191,21 @@ async fn show(
 async fn edit(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
+    headers: HeaderMap,
     Path((workspace_id, gap_id)): Path<(i64, i64)>,
-    ApiJson(body): ApiJson<GapEdit>,
+    ApiJson(mut body): ApiJson<GapEdit>,
 ) -> Result<Json<Value>, ApiError> {
+    // Without any version the use case answers 428, after it checked that
+    // the caller may edit the gap at all.
+    if let Some(expected) = preconditions::expected(&headers, body.version)? {
+        let version = expected
+            .resolve(async {
+                let detail = state.app.gap(&actor, workspace_id, gap_id).await?;
+                Ok(Some(detail.gap.version))
+            })
+            .await?;
+        body.version = Some(version);
+    }
     let gap = state
         .app
         .edit_gap(&actor, workspace_id, gap_id, &body)

@@ -5,6 +5,7 @@
 mod accounts;
 mod gaps;
 mod openapi;
+mod preconditions;
 mod rounds;
 mod workspaces;
 

@@ -25,6 +25,16 @@ const OPERATIONS: &[(&str, &str, &str)] = &[
     ),
     ("delete", "/api/v1/session", "Sign out"),
     ("get", "/api/v1/me", "The caller's account"),
+    (
+        "put",
+        "/api/v1/me/password",
+        "Change the caller's password (current, password); other sessions end",
+    ),
+    (
+        "post",
+        "/api/v1/invites/{secret}/signup",
+        "Create an account through an invitation (name, email, password) and sign in",
+    ),
     ("get", "/api/v1/tokens", "The caller's personal API tokens"),
     (
         "post",
@@ -52,7 +62,7 @@ const OPERATIONS: &[(&str, &str, &str)] = &[
     (
         "delete",
         "/api/v1/workspaces/{workspace_id}/members/{user_id}",
-        "Remove a member; ends their sessions (owners)",
+        "Remove a member; their sessions and tokens no longer reach this workspace (owners)",
     ),
     (
         "get",

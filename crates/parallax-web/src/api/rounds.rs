@@ -16,6 +16,7 @@ use parallax_store::{AnswerRecord, NoteWrite, VisionRecord};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::preconditions::{self, Expected};
 use crate::auth::ApiActor;
 use crate::error::{ApiError, ApiJson};
 use crate::{AppState, Routes};
@@ -102,34 +103,6 @@ pub(super) fn routes() -> Routes {
     ]
 }
 
-/// The version a write is based on: `If-Match` wins over the body's field.
-fn expected_version(headers: &HeaderMap, body: Option<i64>) -> Result<Option<i64>, ApiError> {
-    match headers.get(header::IF_MATCH).and_then(|v| v.to_str().ok()) {
-        Some(raw) => raw
-            .trim()
-            .trim_start_matches("W/")
-            .trim_matches('"')
-            .parse::<i64>()
-            .map(Some)
-            .map_err(|_| {
-                ApiError::Rejected(
-                    StatusCode::BAD_REQUEST,
-                    "If-Match must be a version number, e.g. \"3\"".into(),
-                )
-            }),
-        None => Ok(body),
-    }
-}
-
-fn required_version(headers: &HeaderMap, body: Option<i64>) -> Result<i64, ApiError> {
-    expected_version(headers, body)?.ok_or_else(|| {
-        ApiError::Rejected(
-            StatusCode::PRECONDITION_REQUIRED,
-            "name the version you edit: If-Match: \"N\" or a \"version\" field".into(),
-        )
-    })
-}
-
 fn vision_json(v: &VisionRecord) -> Value {
     json!({ "number": v.number, "version": v.version, "frozen": v.frozen, "questions": v.questions, "pillars": v.pillars, "updated_at": v.updated_at })
 }
@@ -210,9 +183,15 @@ async fn edit(
     state: &AppState,
     actor: &parallax_app::Actor,
     workspace_id: i64,
-    version: i64,
+    expected: Expected,
     edit: VisionEdit,
 ) -> Result<Response, ApiError> {
+    let version = expected
+        .resolve(async {
+            let (vision, _) = state.app.vision(actor, workspace_id).await?;
+            Ok(Some(vision.version))
+        })
+        .await?;
     let v = state
         .app
         .edit_vision(actor, workspace_id, version, edit)
@@ -227,7 +206,7 @@ async fn add_question(
     Path(workspace_id): Path<i64>,
     ApiJson(body): ApiJson<QuestionBody>,
 ) -> Result<Response, ApiError> {
-    let version = required_version(&headers, body.version)?;
+    let version = preconditions::required(&headers, body.version)?;
     let response = edit(
         &state,
         &actor,
@@ -251,7 +230,7 @@ async fn update_question(
     Path((workspace_id, key)): Path<(i64, String)>,
     ApiJson(body): ApiJson<QuestionBody>,
 ) -> Result<Response, ApiError> {
-    let version = required_version(&headers, body.version)?;
+    let version = preconditions::required(&headers, body.version)?;
     edit(
         &state,
         &actor,
@@ -274,7 +253,7 @@ async fn remove_question(
     headers: HeaderMap,
     Path((workspace_id, key)): Path<(i64, String)>,
 ) -> Result<Response, ApiError> {
-    let version = required_version(&headers, None)?;
+    let version = preconditions::required(&headers, None)?;
     edit(
         &state,
         &actor,
@@ -300,7 +279,7 @@ async fn move_question(
     Path((workspace_id, key)): Path<(i64, String)>,
     ApiJson(body): ApiJson<MoveBody>,
 ) -> Result<Response, ApiError> {
-    let version = required_version(&headers, body.version)?;
+    let version = preconditions::required(&headers, body.version)?;
     let up = match body.direction.as_str() {
         "up" => true,
         "down" => false,
@@ -340,7 +319,7 @@ async fn set_pillars(
     Path(workspace_id): Path<i64>,
     ApiJson(body): ApiJson<PillarsBody>,
 ) -> Result<Response, ApiError> {
-    let version = required_version(&headers, body.version)?;
+    let version = preconditions::required(&headers, body.version)?;
     let pillars = body
         .pillars
         .iter()
@@ -498,7 +477,22 @@ async fn save_answer(
     Path((workspace_id, round_id, key)): Path<(i64, i64, String)>,
     ApiJson(body): ApiJson<AnswerBody>,
 ) -> Result<Response, ApiError> {
-    let expected = expected_version(&headers, body.version)?.filter(|v| *v > 0);
+    let expected = match preconditions::expected(&headers, body.version)? {
+        None => None,
+        Some(expected) => Some(
+            expected
+                .resolve(async {
+                    let view = state.app.round(&actor, workspace_id, round_id).await?;
+                    Ok(view
+                        .my_answers
+                        .iter()
+                        .find(|a| a.question_key == key)
+                        .map(|a| a.version))
+                })
+                .await?,
+        ),
+    }
+    .filter(|v| *v > 0);
     let record = state
         .app
         .save_answer(&actor, workspace_id, round_id, &key, &body.answer, expected)
@@ -570,7 +564,22 @@ async fn save_note(
     Path((workspace_id, round_id, key, participant_id)): Path<(i64, i64, String, i64)>,
     ApiJson(body): ApiJson<NoteBody>,
 ) -> Result<Response, ApiError> {
-    let expected = expected_version(&headers, body.version)?.filter(|v| *v > 0);
+    let expected = match preconditions::expected(&headers, body.version)? {
+        None => None,
+        Some(expected) => Some(
+            expected
+                .resolve(async {
+                    let session = state.app.session(&actor, workspace_id, round_id).await?;
+                    Ok(session
+                        .notes
+                        .iter()
+                        .find(|n| n.question_key == key && n.participant_id == participant_id)
+                        .map(|n| n.version))
+                })
+                .await?,
+        ),
+    }
+    .filter(|v| *v > 0);
     let note = state
         .app
         .save_note(

@@ -101,13 +101,13 @@ pub(super) fn parse_date(raw: &str) -> Result<Option<i64>, AppError> {
     let format = time::macros::format_description!("[year]-[month]-[day]");
     let date = time::Date::parse(raw, &format)
         .map_err(|_| AppError::invalid("due", "use a date like 2027-03-31"))?;
-    Ok(Some(
-        date.with_hms(23, 59, 0)
-            .expect("valid time")
-            .assume_utc()
-            .unix_timestamp()
-            * 1000,
-    ))
+    let ms = date
+        .with_hms(23, 59, 0)
+        .expect("valid time")
+        .assume_utc()
+        .unix_timestamp()
+        * 1000;
+    Ok(parallax_domain::round::due_at("due", Some(ms))?)
 }
 
 async fn list_page(
@@ -460,10 +460,10 @@ fn answer_input(q: &Question, value: Option<&AnswerValue>, typed: Option<&[Strin
                     span { (unit) }
                 }
             }
-            QuestionKind::Scale { min, max, min_label, max_label } => {
+            QuestionKind::Scale { min_label, max_label, .. } => {
                 div.inline {
                     span.muted { (min_label) }
-                    @for v in *min..=*max {
+                    @for v in q.kind.scale_points() {
                         label.inline { input type="radio" name=(name) value=(v) checked[typed_first == Some(v.to_string().as_str()) || value == Some(&AnswerValue::Scale(v))]; (v) }
                     }
                     span.muted { (max_label) }

@@ -188,7 +188,7 @@ async fn members_page(
                             @if owner {
                                 td {
                                     form.inline method="post" action={ "/w/" (workspace_id) "/members/" (m.user_id) "/remove" }
-                                        data-confirm={ "Remove " (m.name) " from this workspace? They are signed out at once." } {
+                                        data-confirm={ "Remove " (m.name) " from this workspace? They lose access to it at once." } {
                                         button.danger.small type="submit" { "Remove" }
                                     }
                                 }

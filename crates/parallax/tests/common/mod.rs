@@ -109,6 +109,11 @@ impl TestApp {
         }
     }
 
+    /// The URL of this test's database, for checks beneath the app.
+    pub fn database_url(&self) -> &str {
+        &self.database_url
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }

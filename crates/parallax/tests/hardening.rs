@@ -1,0 +1,485 @@
+//! What an outside probe of the API and pages found, each as the behaviour a
+//! caller must see: bounds that cannot overflow, control characters refused
+//! by field, bodies that are objects, versions that are required and `*`,
+//! metrics that never tell when someone acted, and the operations flags.
+
+mod common;
+
+use common::{Db, PASSWORD, TestApp, get_json};
+use reqwest::Client;
+use serde_json::{Value, json};
+
+/// A workspace whose vision has one scale question `scale` (1–5) besides the
+/// template's, and a round on it that Ada (the owner) takes part in.
+async fn round_with_a_scale(app: &TestApp) -> (Client, i64, i64, String) {
+    let (ada, w) = app.sign_up("Ada", "ada@acme.test").await;
+    let vision = get_json(&ada, &app.url(&format!("/api/v1/workspaces/{w}/vision"))).await;
+    let added = ada
+        .post(app.url(&format!("/api/v1/workspaces/{w}/vision/questions")))
+        .json(&json!({
+            "version": vision["version"],
+            "prompt": "How ready is the platform?",
+            "kind": { "type": "scale", "min": 1, "max": 5, "min_label": "not", "max_label": "fully" }
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(added.status(), 201);
+    let vision: Value = added.json().await.unwrap();
+    let key = vision["questions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|q| q["kind"]["type"] == "scale" && q["kind"]["max"] == 5)
+        .unwrap()["key"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let round: Value = ada
+        .post(app.url(&format!("/api/v1/workspaces/{w}/rounds")))
+        .json(&json!({ "title": "Q1", "participants": [] }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let round = round["id"].as_i64().unwrap();
+    let sent = ada
+        .post(app.url(&format!("/api/v1/workspaces/{w}/rounds/{round}/send")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sent.status(), 204);
+    (ada, w, round, key)
+}
+
+async fn extreme_scale_bounds_are_refused_and_a_stored_one_still_renders(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let (ada, w, round, key) = round_with_a_scale(&app).await;
+    let vision = get_json(&ada, &app.url(&format!("/api/v1/workspaces/{w}/vision"))).await;
+    // Through the API: `max - min` would overflow; it is refused, not wrapped.
+    for (min, max) in [(i64::MIN, i64::MAX), (i64::MAX - 50, i64::MAX), (0, 101)] {
+        let response = ada
+            .post(app.url(&format!("/api/v1/workspaces/{w}/vision/questions")))
+            .json(&json!({
+                "version": vision["version"],
+                "prompt": "An endless scale?",
+                "kind": { "type": "scale", "min": min, "max": max, "min_label": "", "max_label": "" }
+            }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 422, "scale {min}..{max}");
+    }
+    // Through the page's form.
+    let form = ada
+        .post(app.url(&format!("/w/{w}/vision/questions")))
+        .form(&[
+            ("version", vision["version"].to_string()),
+            ("prompt", "An endless scale?".to_owned()),
+            ("kind", "scale".to_owned()),
+            ("min", i64::MIN.to_string()),
+            ("max", i64::MAX.to_string()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(form.status(), 422);
+    let after = get_json(&ada, &app.url(&format!("/api/v1/workspaces/{w}/vision"))).await;
+    assert_eq!(after["version"], vision["version"], "nothing was written");
+
+    // A scale stored before bounds were checked: the answer page still
+    // renders, offering no more than 101 points, and the server lives on.
+    sqlx::any::install_default_drivers();
+    let mut db = <sqlx::AnyConnection as sqlx::Connection>::connect(app.database_url())
+        .await
+        .unwrap();
+    let unchecked = format!(
+        "UPDATE vision_versions SET questions = REPLACE(questions, '\"min\":1,\"max\":5', \
+         '\"min\":{},\"max\":{}')",
+        i64::MIN,
+        i64::MAX
+    );
+    let changed = sqlx::Executor::execute(&mut db, unchecked.as_str())
+        .await
+        .unwrap();
+    assert!(changed.rows_affected() > 0);
+    for _ in 0..2 {
+        let page = ada
+            .get(app.url(&format!("/w/{w}/rounds/{round}/answer")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(page.status(), 200);
+        let html = page.text().await.unwrap();
+        let points = html.matches(&format!("name=\"a_{key}\" value=")).count();
+        assert!((1..=101).contains(&points), "{points} points offered");
+    }
+    app.stop().await;
+}
+
+async fn control_characters_are_refused_by_field_and_newlines_kept(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let (ada, w, round, _) = round_with_a_scale(&app).await;
+    // Sign-in with a NUL in the e-mail: a 422 naming the field, by API and form.
+    let api = app
+        .client()
+        .post(app.url("/api/v1/session"))
+        .json(&json!({ "email": "ada\u{0}@acme.test", "password": PASSWORD }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(api.status(), 422);
+    let body: Value = api.json().await.unwrap();
+    assert_eq!(body["error"]["fields"][0]["field"], "email", "{body}");
+    let form = app
+        .client()
+        .post(app.url("/login"))
+        .form(&[("email", "ada\u{0}@acme.test"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(form.status(), 422);
+    assert!(form.text().await.unwrap().contains("email"));
+    // Sign-up, a token name and an answer deep inside the body.
+    let signup = app
+        .client()
+        .post(app.url("/api/v1/signup"))
+        .json(&json!({ "name": "Eve\u{1b}[31m", "email": "eve@acme.test", "password": PASSWORD }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signup.status(), 422);
+    let vision = get_json(
+        &ada,
+        &app.url(&format!("/api/v1/workspaces/{w}/rounds/{round}")),
+    )
+    .await;
+    let text_key = vision["questions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|q| q["kind"]["type"] == "text")
+        .unwrap()["key"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let answer_url = app.url(&format!(
+        "/api/v1/workspaces/{w}/rounds/{round}/answers/{text_key}"
+    ));
+    let bad = ada
+        .put(&answer_url)
+        .json(&json!({ "answer": { "type": "text", "value": "Grow\u{0} fast" } }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 422);
+    let body: Value = bad.json().await.unwrap();
+    assert_eq!(
+        body["error"]["fields"][0]["field"], "answer.value",
+        "{body}"
+    );
+    // Paragraphs and tabs are text, not control: they are kept as typed.
+    let text = "First, grow.\n\n\tThen\r\nconsolidate.";
+    let good = ada
+        .put(&answer_url)
+        .json(&json!({ "answer": { "type": "text", "value": text } }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(good.status(), 200);
+    let saved: Value = good.json().await.unwrap();
+    assert_eq!(saved["answer"]["value"], text);
+    app.stop().await;
+}
+
+async fn bodies_versions_and_dates_are_checked_strictly(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let (ada, w, round, key) = round_with_a_scale(&app).await;
+    // An array where an object is expected.
+    let array = ada
+        .post(app.url("/api/v1/tokens"))
+        .json(&json!(["x"]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(array.status(), 422);
+    let tokens = get_json(&ada, &app.url("/api/v1/tokens")).await;
+    assert_eq!(tokens["tokens"].as_array().unwrap().len(), 0);
+    // Due dates a page cannot show.
+    for due in [json!(-1), json!(i64::MIN), json!(i64::MAX), json!(0)] {
+        let response = ada
+            .post(app.url(&format!("/api/v1/workspaces/{w}/rounds")))
+            .json(&json!({ "title": "Late", "participants": [], "due_at": due }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 422, "due_at {due}");
+    }
+    let page = ada
+        .post(app.url(&format!("/w/{w}/rounds")))
+        .form(&[("title", "Ancient"), ("due", "0001-01-01")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 422);
+    let rounds = get_json(&ada, &app.url(&format!("/api/v1/workspaces/{w}/rounds"))).await;
+    assert_eq!(
+        rounds["rounds"].as_array().unwrap().len(),
+        1,
+        "nothing written"
+    );
+
+    // A first answer with a stale If-Match while the round is open says so,
+    // and does not claim the round was revealed.
+    let answer_url = app.url(&format!(
+        "/api/v1/workspaces/{w}/rounds/{round}/answers/{key}"
+    ));
+    let stale = ada
+        .put(&answer_url)
+        .header("if-match", "\"3\"")
+        .json(&json!({ "answer": { "type": "scale", "value": 4 } }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stale.status(), 409);
+    let message = stale.text().await.unwrap();
+    assert!(message.contains("no saved answer"), "{message}");
+    assert!(!message.contains("revealed"), "{message}");
+    // If-Match: * needs something current to match…
+    let any = ada
+        .put(&answer_url)
+        .header("if-match", "*")
+        .json(&json!({ "answer": { "type": "scale", "value": 4 } }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(any.status(), 412);
+    let first = ada
+        .put(&answer_url)
+        .json(&json!({ "answer": { "type": "scale", "value": 4 } }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(first.status(), 200);
+    // …and then matches whatever version is current.
+    let any = ada
+        .put(&answer_url)
+        .header("if-match", "*")
+        .json(&json!({ "answer": { "type": "scale", "value": 5 } }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(any.status(), 200);
+    let saved: Value = any.json().await.unwrap();
+    assert_eq!(
+        (saved["version"].as_i64(), saved["answer"]["value"].as_i64()),
+        (Some(2), Some(5))
+    );
+    let vision_any = ada
+        .put(app.url(&format!("/api/v1/workspaces/{w}/vision/pillars")))
+        .header("if-match", "*")
+        .json(&json!({ "pillars": [{ "name": "Reliability", "weight": 3 }] }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(vision_any.status(), 200);
+    let unversioned = ada
+        .put(app.url(&format!("/api/v1/workspaces/{w}/vision/pillars")))
+        .json(&json!({ "pillars": [] }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unversioned.status(), 428);
+
+    // The auth scheme is case-insensitive.
+    let token: Value = ada
+        .post(app.url("/api/v1/tokens"))
+        .json(&json!({ "name": "ci" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let secret = token["token"].as_str().unwrap();
+    for scheme in ["Bearer", "bearer", "BEARER"] {
+        let me = reqwest::Client::new()
+            .get(app.url("/api/v1/me"))
+            .header("authorization", format!("{scheme} {secret}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(me.status(), 200, "{scheme}");
+    }
+    app.stop().await;
+}
+
+async fn a_gap_edit_must_name_its_version(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let (ada, w) = app.sign_up("Ada", "ada@acme.test").await;
+    let (tom, tom_id) = app.join(&ada, w, "tech_lead", "Tom", "tom@acme.test").await;
+    let (round, _) = common::revealed_round(&app, &ada, w, "Q1", &[(&tom, tom_id)], |q, who| {
+        common::text_or_offered_ranking(q, if who == 0 { "Grow fast" } else { "Stabilise" })
+    })
+    .await;
+    let round_json = get_json(
+        &ada,
+        &app.url(&format!("/api/v1/workspaces/{w}/rounds/{round}")),
+    )
+    .await;
+    let key = round_json["questions"][0]["key"].as_str().unwrap();
+    let created = ada
+        .post(app.url(&format!("/api/v1/workspaces/{w}/gaps")))
+        .json(&json!({
+            "round_id": round, "question_key": key, "participant_id": tom_id,
+            "title": "Growth or stability", "description": "", "severity": "high"
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    let gap: Value = created.json().await.unwrap();
+    let url = app.url(&format!("/api/v1/workspaces/{w}/gaps/{}", gap["id"]));
+    for body in [json!({}), json!({ "title": "Overwritten blindly" })] {
+        let response = ada.patch(&url).json(&body).send().await.unwrap();
+        assert_eq!(response.status(), 428, "{body}");
+    }
+    let stale = ada
+        .patch(&url)
+        .header("if-match", "\"7\"")
+        .json(&json!({ "title": "Stale title" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stale.status(), 409);
+    let any = ada
+        .patch(&url)
+        .header("if-match", "*")
+        .json(&json!({ "title": "Growth or stability first" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(any.status(), 200);
+    let shown = get_json(&ada, &url).await;
+    assert_eq!(shown["title"], "Growth or stability first", "{shown}");
+    app.stop().await;
+}
+
+async fn what_axum_refuses_itself_has_the_error_envelope(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let (ada, w) = app.sign_up("Ada", "ada@acme.test").await;
+    for path in [
+        "/api/v1/workspaces/abc".to_owned(),
+        "/api/v1/workspaces/99999999999999999999".to_owned(),
+        format!("/api/v1/workspaces/{w}/vision/compare?from=x&to=1"),
+    ] {
+        let response = ada.get(app.url(&path)).send().await.unwrap();
+        assert_eq!(response.status(), 400, "{path}");
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "bad_request", "{path}: {body}");
+    }
+    let method = ada.patch(app.url("/api/v1/me")).send().await.unwrap();
+    assert_eq!(method.status(), 405);
+    assert_eq!(method.headers()["allow"], "GET,HEAD");
+    let body: Value = method.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "method_not_allowed", "{body}");
+    let page = ada.get(app.url("/w/abc")).send().await.unwrap();
+    assert_eq!(page.status(), 400);
+    assert!(
+        page.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    app.stop().await;
+}
+
+async fn metrics_never_tell_when_someone_answered(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let (ada, w, round, key) = round_with_a_scale(&app).await;
+    let saved = ada
+        .put(app.url(&format!(
+            "/api/v1/workspaces/{w}/rounds/{round}/answers/{key}"
+        )))
+        .json(&json!({ "answer": { "type": "scale", "value": 3 } }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(saved.status(), 200);
+    let metrics = common::get_text(&app.client(), &app.url("/metrics")).await;
+    assert!(!metrics.contains("answers"), "{metrics}");
+    assert!(!metrics.contains("submit"), "{metrics}");
+    assert!(!metrics.contains("method=\"PUT\""), "{metrics}");
+    assert!(
+        metrics.contains(
+            "parallax_http_requests_total{method=\"WRITE\",route=\"(all writes)\",status=\"200\"}"
+        ),
+        "{metrics}"
+    );
+    app.stop().await;
+
+    // Operators can keep /metrics to their scraper.
+    let app = TestApp::spawn_with(db, |s| s.metrics_token = "scrape-me".into()).await;
+    let anonymous = app.client().get(app.url("/metrics")).send().await.unwrap();
+    assert_eq!(anonymous.status(), 401);
+    let wrong = app
+        .client()
+        .get(app.url("/metrics"))
+        .bearer_auth("guess")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), 401);
+    let scraper = app
+        .client()
+        .get(app.url("/metrics"))
+        .header("authorization", "bearer scrape-me")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(scraper.status(), 200);
+    assert!(
+        scraper
+            .text()
+            .await
+            .unwrap()
+            .contains("parallax_text_model_ready")
+    );
+    app.stop().await;
+}
+
+on_both_databases!(
+    extreme_scale_bounds_are_refused_and_a_stored_one_still_renders,
+    control_characters_are_refused_by_field_and_newlines_kept,
+    bodies_versions_and_dates_are_checked_strictly,
+    a_gap_edit_must_name_its_version,
+    what_axum_refuses_itself_has_the_error_envelope,
+    metrics_never_tell_when_someone_answered,
+);
+
+/// `parallax migrate --database-url sqlite:PATH` creates a file that does
+/// not exist yet, and its log has no colour codes when it is not a terminal.
+#[test]
+fn a_new_sqlite_file_is_created_and_piped_logs_have_no_colour() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("fresh.db");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_parallax"))
+        .args(["migrate", "--database-url"])
+        .arg(format!("sqlite:{}", path.display()))
+        .env("PARALLAX_LOG", "info")
+        .env_remove("PARALLAX_CONFIG")
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let printed = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(output.status.success(), "{printed}");
+    assert!(path.exists());
+    assert!(!printed.is_empty(), "migrate logs what it did");
+    assert!(!printed.contains('\u{1b}'), "{printed:?}");
+}

@@ -180,6 +180,23 @@ async fn control_characters_are_refused_by_field_and_newlines_kept(db: Db) {
         body["error"]["fields"][0]["field"], "answer.value",
         "{body}"
     );
+    // A NUL in a path segment names nothing: a 4xx, never a 500.
+    for (method, path) in [
+        (reqwest::Method::PUT, format!("/api/v1/workspaces/{w}/rounds/{round}/answers/a%00b")),
+        (reqwest::Method::PUT, format!("/api/v1/workspaces/{w}/vision/questions/a%00b")),
+        (reqwest::Method::PUT, format!("/api/v1/workspaces/{w}/rounds/{round}/notes/a%00b/1")),
+        (reqwest::Method::GET, "/api/v1/invites/a%00b".to_owned()),
+        (reqwest::Method::GET, "/invite/a%00b".to_owned()),
+    ] {
+        let response = ada
+            .request(method, app.url(&path))
+            .header("if-match", "\"1\"")
+            .json(&json!({ "answer": { "type": "text", "value": "x" }, "note": "x", "prompt": "Why?", "kind": { "type": "text" } }))
+            .send()
+            .await
+            .unwrap();
+        assert!(response.status().is_client_error(), "{path}: {}", response.status());
+    }
     // Paragraphs and tabs are text, not control: they are kept as typed.
     let text = "First, grow.\n\n\tThen\r\nconsolidate.";
     let good = ada

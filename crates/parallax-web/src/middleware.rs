@@ -12,7 +12,7 @@ use rand::RngCore;
 use tracing::Instrument;
 
 use crate::AppState;
-use crate::auth::{FLASH_COOKIE, cookie};
+use crate::auth::{FLASH_COOKIE, bearer_token, cookie};
 use crate::error::{ApiError, PageError};
 
 /// Gives each request an id (echoed as `X-Request-Id`), a log span with a
@@ -108,15 +108,21 @@ pub(crate) async fn flash(mut request: Request, next: Next) -> Response {
 /// request authenticated by a bearer token carries no ambient credentials and
 /// is exempt. Together with `SameSite=Lax` cookies this closes CSRF.
 pub(crate) async fn csrf(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    // Only the methods that change state are checked; any other (TRACE, …)
+    // goes on to the router, which answers 405 where no route takes it.
     let method = request.method();
-    if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
+    if !matches!(
+        *method,
+        Method::POST | Method::PUT | Method::PATCH | Method::DELETE
+    ) {
         return next.run(request).await;
     }
     let headers = request.headers();
     let bearer = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("Bearer "));
+        .and_then(bearer_token)
+        .is_some();
     if bearer && cookie(headers, crate::auth::SESSION_COOKIE).is_none() {
         return next.run(request).await;
     }

@@ -182,9 +182,18 @@ async fn control_characters_are_refused_by_field_and_newlines_kept(db: Db) {
     );
     // A NUL in a path segment names nothing: a 4xx, never a 500.
     for (method, path) in [
-        (reqwest::Method::PUT, format!("/api/v1/workspaces/{w}/rounds/{round}/answers/a%00b")),
-        (reqwest::Method::PUT, format!("/api/v1/workspaces/{w}/vision/questions/a%00b")),
-        (reqwest::Method::PUT, format!("/api/v1/workspaces/{w}/rounds/{round}/notes/a%00b/1")),
+        (
+            reqwest::Method::PUT,
+            format!("/api/v1/workspaces/{w}/rounds/{round}/answers/a%00b"),
+        ),
+        (
+            reqwest::Method::PUT,
+            format!("/api/v1/workspaces/{w}/vision/questions/a%00b"),
+        ),
+        (
+            reqwest::Method::PUT,
+            format!("/api/v1/workspaces/{w}/rounds/{round}/notes/a%00b/1"),
+        ),
         (reqwest::Method::GET, "/api/v1/invites/a%00b".to_owned()),
         (reqwest::Method::GET, "/invite/a%00b".to_owned()),
     ] {
@@ -195,7 +204,11 @@ async fn control_characters_are_refused_by_field_and_newlines_kept(db: Db) {
             .send()
             .await
             .unwrap();
-        assert!(response.status().is_client_error(), "{path}: {}", response.status());
+        assert!(
+            response.status().is_client_error(),
+            "{path}: {}",
+            response.status()
+        );
     }
     // Paragraphs and tabs are text, not control: they are kept as typed.
     let text = "First, grow.\n\n\tThen\r\nconsolidate.";
@@ -329,6 +342,15 @@ async fn bodies_versions_and_dates_are_checked_strictly(db: Db) {
             .await
             .unwrap();
         assert_eq!(me.status(), 200, "{scheme}");
+        // Writes too: a token caller needs no Origin, whatever the spelling.
+        let write = reqwest::Client::new()
+            .post(app.url("/api/v1/tokens"))
+            .header("authorization", format!("{scheme} {secret}"))
+            .json(&json!({ "name": format!("by {scheme}") }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(write.status(), 201, "{scheme}");
     }
     app.stop().await;
 }
@@ -402,6 +424,26 @@ async fn what_axum_refuses_itself_has_the_error_envelope(db: Db) {
     assert_eq!(method.headers()["allow"], "GET,HEAD");
     let body: Value = method.json().await.unwrap();
     assert_eq!(body["error"]["code"], "method_not_allowed", "{body}");
+    for client in [&ada, &app.client()] {
+        let trace = client
+            .request(reqwest::Method::TRACE, app.url("/api/v1/me"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(trace.status(), 405);
+        let body: Value = trace.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "method_not_allowed", "{body}");
+    }
+    let invalid_utf8 = ada
+        .get(app.url("/api/v1/workspaces/%FF"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(invalid_utf8.status(), 400);
+    assert_eq!(
+        invalid_utf8.json::<Value>().await.unwrap()["error"]["code"],
+        "bad_request"
+    );
     let page = ada.get(app.url("/w/abc")).send().await.unwrap();
     assert_eq!(page.status(), 400);
     assert!(

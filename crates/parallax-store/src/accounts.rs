@@ -296,10 +296,11 @@ impl Store {
             .bind(attempt.slot)
             .execute(&mut *tx)
             .await?;
-        // What no window looks at any more, for this address and account.
-        sqlx::query("DELETE FROM login_failures WHERE (ip = $1 OR email = $2) AND at <= $3")
+        // What no window looks at any more, of this address only: only the
+        // holder of an address's lock deletes its rows, so two attempts never
+        // wait on each other's deletions (no deadlock on PostgreSQL).
+        sqlx::query("DELETE FROM login_failures WHERE ip = $1 AND at <= $2")
             .bind(attempt.ip)
-            .bind(attempt.email)
             .bind(attempt.ip_since.min(attempt.email_since))
             .execute(&mut *tx)
             .await?;

@@ -274,24 +274,83 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
         let Json(value) = Json::<serde_json::Value>::from_request(req, state)
             .await
             .map_err(json_rejection)?;
-        if !value.is_object() {
-            return Err(ApiError::Rejected(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "The request body must be a JSON object.".into(),
-            ));
-        }
-        if let Some(field) = control_character_at(&value, String::new()) {
-            return Err(ApiError::Field(field, CONTROL_CHARACTERS.into()));
-        }
-        serde_json::from_value::<T>(value)
-            .map(ApiJson)
-            .map_err(|e| {
-                ApiError::Rejected(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    format!("Failed to deserialize the JSON body into the target type: {e}"),
-                )
-            })
+        checked_body(value).map(ApiJson)
     }
+}
+
+/// The body as `T`, when it is an object whose strings are all clean.
+fn checked_body<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, ApiError> {
+    if !value.is_object() {
+        return Err(ApiError::Rejected(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "The request body must be a JSON object.".into(),
+        ));
+    }
+    if let Some(field) = control_character_at(&value, String::new()) {
+        return Err(ApiError::Field(field, CONTROL_CHARACTERS.into()));
+    }
+    serde_json::from_value::<T>(value).map_err(|e| {
+        ApiError::Rejected(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!("Failed to deserialize the JSON body into the target type: {e}"),
+        )
+    })
+}
+
+/// The body of a request whose body is optional: none (or only white
+/// space), or a JSON object checked as [`ApiJson`] checks it.
+pub(crate) struct OptionalApiJson<T>(pub Option<T>);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for OptionalApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let bytes = api_body(req, state).await?;
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Ok(OptionalApiJson(None));
+        }
+        let value = serde_json::from_slice(&bytes).map_err(|e| {
+            ApiError::Rejected(
+                StatusCode::BAD_REQUEST,
+                format!("Failed to parse the request body as JSON: {e}"),
+            )
+        })?;
+        checked_body(value).map(|body| OptionalApiJson(Some(body)))
+    }
+}
+
+/// A write that takes no body: it refuses one (only white space passes), so
+/// nothing a caller sends is silently ignored.
+pub(crate) struct NoBody;
+
+impl<S: Send + Sync> FromRequest<S> for NoBody {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let bytes = api_body(req, state).await?;
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            Ok(NoBody)
+        } else {
+            Err(ApiError::Rejected(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "This request takes no body; send it empty.".into(),
+            ))
+        }
+    }
+}
+
+async fn api_body<S: Send + Sync>(req: Request, state: &S) -> Result<axum::body::Bytes, ApiError> {
+    axum::body::Bytes::from_request(req, state)
+        .await
+        .map_err(|rejection| {
+            let status = rejection.status();
+            let message = if status == StatusCode::PAYLOAD_TOO_LARGE {
+                "The request body is too large.".to_owned()
+            } else {
+                rejection.body_text()
+            };
+            ApiError::Rejected(status, message)
+        })
 }
 
 /// What a text with a forbidden control character is told.

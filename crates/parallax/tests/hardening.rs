@@ -323,6 +323,25 @@ async fn bodies_versions_and_dates_are_checked_strictly(db: Db) {
         .unwrap();
     assert_eq!(unversioned.status(), 428);
 
+    // A write that takes no body refuses one instead of ignoring it.
+    let round_api = app.url(&format!("/api/v1/workspaces/{w}/rounds/{round}"));
+    let submit = ada
+        .post(format!("{round_api}/submit"))
+        .body("random bytes")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(submit.status(), 422);
+    let reveal = ada
+        .post(format!("{round_api}/reveal"))
+        .json(&json!([true]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reveal.status(), 422);
+    let state = get_json(&ada, &round_api).await;
+    assert_eq!(state["state"], "answering", "nothing happened: {state}");
+
     // The auth scheme is case-insensitive.
     let token: Value = ada
         .post(app.url("/api/v1/tokens"))

@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use crate::auth::{
     ApiActor, ClientIp, SESSION_COOKIE, clear_session_cookie, cookie, session_cookie,
 };
-use crate::error::{ApiError, ApiJson};
+use crate::error::{ApiError, ApiJson, NoBody};
 use crate::{AppState, Routes};
 
 pub(super) fn routes() -> Routes {
@@ -94,6 +94,7 @@ async fn sign_in(
 async fn sign_out(
     State(state): State<AppState>,
     headers: axum::http::HeaderMap,
+    _: NoBody,
 ) -> Result<Response, ApiError> {
     if let Some(token) = cookie(&headers, SESSION_COOKIE) {
         state.app.sign_out(token).await?;
@@ -189,6 +190,7 @@ async fn revoke_token(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     Path(token_id): Path<i64>,
+    _: NoBody,
 ) -> Result<StatusCode, ApiError> {
     state.app.revoke_api_token(&actor, token_id).await?;
     Ok(StatusCode::NO_CONTENT)

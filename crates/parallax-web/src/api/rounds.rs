@@ -18,7 +18,7 @@ use serde_json::{Value, json};
 
 use super::preconditions::{self, Expected};
 use crate::auth::ApiActor;
-use crate::error::{ApiError, ApiJson};
+use crate::error::{ApiError, ApiJson, NoBody, OptionalApiJson};
 use crate::{AppState, Routes};
 
 pub(super) fn routes() -> Routes {
@@ -252,6 +252,7 @@ async fn remove_question(
     ApiActor(actor): ApiActor,
     headers: HeaderMap,
     Path((workspace_id, key)): Path<(i64, String)>,
+    _: NoBody,
 ) -> Result<Response, ApiError> {
     let version = preconditions::required(&headers, None)?;
     edit(
@@ -411,6 +412,7 @@ async fn send(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     Path((workspace_id, round_id)): Path<(i64, i64)>,
+    _: NoBody,
 ) -> Result<StatusCode, ApiError> {
     state.app.send_round(&actor, workspace_id, round_id).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -429,20 +431,9 @@ async fn reveal(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     Path((workspace_id, round_id)): Path<(i64, i64)>,
-    body: axum::body::Bytes,
+    OptionalApiJson(body): OptionalApiJson<RevealBody>,
 ) -> Result<StatusCode, ApiError> {
-    let confirm = if body.iter().all(u8::is_ascii_whitespace) {
-        false
-    } else {
-        serde_json::from_slice::<RevealBody>(&body)
-            .map_err(|e| {
-                ApiError::Rejected(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    format!("invalid body: {e}"),
-                )
-            })?
-            .confirm
-    };
+    let confirm = body.is_some_and(|b| b.confirm);
     state
         .app
         .reveal_round(&actor, workspace_id, round_id, confirm)
@@ -454,6 +445,7 @@ async fn close(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     Path((workspace_id, round_id)): Path<(i64, i64)>,
+    _: NoBody,
 ) -> Result<StatusCode, ApiError> {
     state
         .app
@@ -504,6 +496,7 @@ async fn submit(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     Path((workspace_id, round_id)): Path<(i64, i64)>,
+    _: NoBody,
 ) -> Result<StatusCode, ApiError> {
     state
         .app

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::auth::ApiActor;
-use crate::error::{ApiError, ApiJson};
+use crate::error::{ApiError, ApiJson, NoBody};
 use crate::{AppState, Routes};
 
 pub(super) fn routes() -> Routes {
@@ -132,6 +132,7 @@ async fn remove_member(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     Path((workspace_id, user_id)): Path<(i64, i64)>,
+    _: NoBody,
 ) -> Result<StatusCode, ApiError> {
     state
         .app
@@ -173,6 +174,7 @@ async fn revoke_invite(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     Path((workspace_id, invite_id)): Path<(i64, i64)>,
+    _: NoBody,
 ) -> Result<StatusCode, ApiError> {
     state
         .app
@@ -209,6 +211,7 @@ async fn accept(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     Path(secret): Path<String>,
+    _: NoBody,
 ) -> Result<Json<Value>, ApiError> {
     let workspace_id = state.app.accept_invite(&actor, &secret).await?;
     Ok(Json(json!({ "workspace_id": workspace_id })))

@@ -125,33 +125,11 @@ impl App {
     /// Signs in with e-mail and password, throttled per IP and per account.
     pub async fn sign_in(&self, email: &str, password: &str, ip: &str) -> Result<Session> {
         let email = email.trim().to_lowercase();
-        let now = now_ms();
-        let (slot, _) = new_token();
-        let taken = self
-            .store()
-            .take_login_slot(&LoginAttempt {
-                ip,
-                email: &email,
-                slot: &slot,
-                ip_since: now - 60_000,
-                ip_limit: MAX_FAILURES_PER_IP_PER_MINUTE,
-                email_since: now - 3_600_000,
-                email_limit: MAX_FAILURES_PER_ACCOUNT_PER_HOUR,
-            })
-            .await?;
-        let retry_after = |oldest: Option<i64>, window: i64| {
-            let wait = oldest.map_or(window, |t| t + window - now);
-            (wait.max(1000) as u64).div_ceil(1000)
-        };
-        match taken {
-            LoginSlot::Taken => {}
-            LoginSlot::AddressFull { oldest } => {
-                return Err(AppError::TooManyAttempts(retry_after(oldest, 60_000)));
-            }
-            LoginSlot::AccountFull { oldest } => {
-                return Err(AppError::TooManyAttempts(retry_after(oldest, 3_600_000)));
-            }
+        // No account has a longer address; such a key is not worth a slot.
+        if email.len() > 254 {
+            return Err(AppError::BadCredentials);
         }
+        let slot = self.take_password_slot(ip, &email).await?;
         let user = self.store().user_by_email(&email).await?;
         let ok = verify_password(
             password.to_owned(),
@@ -164,6 +142,35 @@ impl App {
                 self.start_session(user).await
             }
             _ => Err(AppError::BadCredentials),
+        }
+    }
+
+    /// Takes the slot of one password check for `email` from `ip` (a client
+    /// address, or another key with the same per-minute limit), or says when
+    /// to retry. The slot counts as a failure until it is released.
+    async fn take_password_slot(&self, ip: &str, email: &str) -> Result<String> {
+        let now = now_ms();
+        let (slot, _) = new_token();
+        let taken = self
+            .store()
+            .take_login_slot(&LoginAttempt {
+                ip,
+                email,
+                slot: &slot,
+                ip_since: now - 60_000,
+                ip_limit: MAX_FAILURES_PER_IP_PER_MINUTE,
+                email_since: now - 3_600_000,
+                email_limit: MAX_FAILURES_PER_ACCOUNT_PER_HOUR,
+            })
+            .await?;
+        let retry_after = |oldest: Option<i64>, window: i64| {
+            let wait = oldest.map_or(window, |t| t + window - now);
+            AppError::TooManyAttempts((wait.max(1000) as u64).div_ceil(1000))
+        };
+        match taken {
+            LoginSlot::Taken => Ok(slot),
+            LoginSlot::AddressFull { oldest } => Err(retry_after(oldest, 60_000)),
+            LoginSlot::AccountFull { oldest } => Err(retry_after(oldest, 3_600_000)),
         }
     }
 
@@ -197,19 +204,26 @@ impl App {
         Ok(self.store().delete_session(&token_hash(token)).await?)
     }
 
-    /// Changes the password after checking the current one; ends every session
-    /// of the account and returns a fresh one for the caller.
+    /// Changes the password after checking the current one (throttled like
+    /// sign-in); ends every session of the account and returns a fresh one
+    /// for the caller.
     pub async fn change_password(
         &self,
         actor: &Actor,
         current: &str,
         new: &str,
     ) -> Result<Session> {
+        // Guesses of the current password count like failed sign-ins: per
+        // account, and per minute for this account's sessions and tokens.
+        let slot = self
+            .take_password_slot(&format!("account:{}", actor.id()), &actor.user.email)
+            .await?;
         let ok =
             verify_password(current.to_owned(), Some(actor.user.password_hash.clone())).await?;
         if !ok {
             return Err(AppError::invalid("current", "is not your current password"));
         }
+        self.store().release_login_slot(&slot).await?;
         let new = Password::parse(new)?;
         let hash = hash_password(new.expose().to_owned()).await?;
         self.store().set_password(actor.id(), &hash).await?;

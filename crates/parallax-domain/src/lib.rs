@@ -53,11 +53,15 @@ pub fn bounded_text(
             format!("may have at most {max} characters"),
         ));
     }
-    if text
-        .chars()
-        .any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r')
-    {
+    if has_control_characters(text) {
         return Err(Invalid::new(field, "contains control characters"));
     }
     Ok(text.to_owned())
+}
+
+/// Whether `text` holds NUL or another control character other than tab,
+/// line feed and carriage return: what no stored text may contain.
+pub fn has_control_characters(text: &str) -> bool {
+    text.chars()
+        .any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
 }

@@ -7,6 +7,7 @@ use axum::extract::{FromRequest, Request};
 use axum::http::{HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use parallax_app::AppError;
+use parallax_domain::has_control_characters;
 use serde::de::DeserializeOwned;
 
 use crate::pages::layout;
@@ -220,7 +221,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for PageForm<T> {
         let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes).unwrap_or_default();
         if let Some((name, _)) = pairs
             .iter()
-            .find(|(name, value)| has_control_character(name) || has_control_character(value))
+            .find(|(name, value)| has_control_characters(name) || has_control_characters(value))
         {
             return Err(PageError::Rejected(
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -357,18 +358,11 @@ async fn api_body<S: Send + Sync>(req: Request, state: &S) -> Result<axum::body:
 const CONTROL_CHARACTERS: &str =
     "contains a control character (only tab, line feed and carriage return are allowed)";
 
-/// Whether `text` holds NUL or another C0/C1 control character other than
-/// tab, LF and CR.
-fn has_control_character(text: &str) -> bool {
-    text.chars()
-        .any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
-}
-
 /// The path (`answer.value[2]`) of the first key or string in `value` that
 /// holds a forbidden control character.
 fn control_character_at(value: &serde_json::Value, path: String) -> Option<String> {
     match value {
-        serde_json::Value::String(text) => has_control_character(text).then_some(path),
+        serde_json::Value::String(text) => has_control_characters(text).then_some(path),
         serde_json::Value::Array(items) => items
             .iter()
             .enumerate()
@@ -379,7 +373,7 @@ fn control_character_at(value: &serde_json::Value, path: String) -> Option<Strin
             } else {
                 format!("{path}.{key}")
             };
-            if has_control_character(key) {
+            if has_control_characters(key) {
                 Some(inner)
             } else {
                 control_character_at(item, inner)

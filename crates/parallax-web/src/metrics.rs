@@ -1,7 +1,8 @@
 //! Request counts and latencies, in Prometheus text format: reads by route,
-//! every write (POST, PUT, PATCH, DELETE) in one series, so that the
-//! numbers say how the server is doing and never when someone saved or
-//! submitted an answer, wrote a note or changed a gap.
+//! except the reads of one round's pages (a page save redirects to one of
+//! them) in one series, and every write (POST, PUT, PATCH, DELETE) in
+//! another, so that the numbers say how the server is doing and never when
+//! someone saved or submitted an answer, wrote a note or changed a gap.
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -21,6 +22,9 @@ struct Series {
 /// The (method, route) labels that every write is counted under.
 pub const WRITES: (&str, &str) = ("WRITE", "(all writes)");
 
+/// The route label of every read of one round's pages and API.
+pub const ROUND_READS: &str = "(one round's pages)";
+
 /// Counters and histograms keyed by (method, route template, status).
 #[derive(Default)]
 pub struct Metrics {
@@ -35,12 +39,15 @@ impl std::fmt::Debug for Metrics {
 
 impl Metrics {
     /// Records one finished request; writes are recorded under one
-    /// [`WRITES`] series whatever their route.
+    /// [`WRITES`] series whatever their route, reads of a round's pages under
+    /// [`ROUND_READS`].
     pub fn observe(&self, method: &str, route: &str, status: u16, elapsed: Duration) {
-        let (method, route) = if matches!(method, "GET" | "HEAD" | "OPTIONS") {
-            (method, route)
-        } else {
+        let (method, route) = if !matches!(method, "GET" | "HEAD" | "OPTIONS") {
             WRITES
+        } else if route.contains("{round_id}") {
+            (method, ROUND_READS)
+        } else {
+            (method, route)
         };
         let seconds = elapsed.as_secs_f64();
         let mut series = self.series.lock().unwrap_or_else(|p| p.into_inner());
@@ -158,9 +165,17 @@ mod tests {
             Duration::from_millis(3),
         );
         m.observe("DELETE", "/api/v1/session", 204, Duration::from_millis(3));
+        m.observe(
+            "GET",
+            "/w/{workspace_id}/rounds/{round_id}/answer",
+            200,
+            Duration::from_millis(3),
+        );
         let text = m.render();
         assert!(!text.contains("answers") && !text.contains("submit") && !text.contains("session"));
         assert!(!text.contains("PUT") && !text.contains("POST"));
+        assert!(!text.contains("{round_id}"));
+        assert!(text.contains("route=\"(one round's pages)\""));
         assert!(text.contains(
             "parallax_http_request_duration_seconds_count{method=\"WRITE\",route=\"(all writes)\"} 3"
         ));

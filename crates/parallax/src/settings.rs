@@ -82,8 +82,8 @@ public_url = ""
 # (sign-in rate limits are per client address). Empty: the peer address is used.
 trusted_proxies = []
 
-# /metrics shows request counts and latencies of reads by route, all writes as
-# one series, and whether the text model is loaded — never when someone saved
+# /metrics shows request counts and latencies of reads by route (a round's
+# pages as one series), all writes as one series, and whether the text model is loaded — never when someone saved
 # or submitted. Set a token to make it answer only
 # `Authorization: Bearer <token>` (e.g. from Prometheus' bearer_token).
 metrics_token = ""

@@ -97,10 +97,7 @@ async fn simultaneous_first_sign_ups_make_one_account_while_sign_up_is_closed(db
             )
         })
         .collect();
-    let mut statuses = Vec::new();
-    for request in requests {
-        statuses.push(request.await.unwrap().unwrap().status());
-    }
+    let statuses = statuses_of(requests).await;
     assert_eq!(count(&statuses, StatusCode::CREATED), 1, "{statuses:?}");
     assert_eq!(count(&statuses, StatusCode::FORBIDDEN), 7, "{statuses:?}");
     app.stop().await;
@@ -263,6 +260,13 @@ async fn parallel_wrong_passwords(
             )
         })
         .collect();
+    statuses_of(requests).await
+}
+
+/// The statuses of requests sent at once, in the order they were started.
+async fn statuses_of(
+    requests: Vec<tokio::task::JoinHandle<reqwest::Result<reqwest::Response>>>,
+) -> Vec<StatusCode> {
     let mut statuses = Vec::new();
     for request in requests {
         statuses.push(request.await.unwrap().unwrap().status());
@@ -738,6 +742,24 @@ async fn the_api_changes_the_password(db: Db) {
         .await
         .unwrap();
     assert_eq!(new.status(), StatusCode::OK);
+    // Guessing the current password is throttled like signing in: one wrong
+    // guess was counted above, nine more pass, then the caller must wait.
+    let mut statuses = Vec::new();
+    for guess in 0..10 {
+        let response = ada
+            .put(&url)
+            .json(&json!({ "current": format!("guess {guess}"), "password": "another new passphrase" }))
+            .send()
+            .await
+            .unwrap();
+        statuses.push(response.status());
+    }
+    assert_eq!(
+        count(&statuses, StatusCode::UNPROCESSABLE_ENTITY),
+        9,
+        "{statuses:?}"
+    );
+    assert_eq!(statuses[9], StatusCode::TOO_MANY_REQUESTS, "{statuses:?}");
     app.stop().await;
 }
 

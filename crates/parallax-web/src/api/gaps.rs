@@ -197,15 +197,11 @@ async fn edit(
 ) -> Result<Json<Value>, ApiError> {
     // Without any version the use case answers 428, after it checked that
     // the caller may edit the gap at all.
-    if let Some(expected) = preconditions::expected(&headers, body.version)? {
-        let version = expected
-            .resolve(async {
-                let detail = state.app.gap(&actor, workspace_id, gap_id).await?;
-                Ok(Some(detail.gap.version))
-            })
-            .await?;
-        body.version = Some(version);
-    }
+    body.version = preconditions::optional(&headers, body.version, async {
+        let detail = state.app.gap(&actor, workspace_id, gap_id).await?;
+        Ok(Some(detail.gap.version))
+    })
+    .await?;
     let gap = state
         .app
         .edit_gap(&actor, workspace_id, gap_id, &body)

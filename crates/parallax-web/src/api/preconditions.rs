@@ -62,6 +62,19 @@ pub(crate) fn expected(
         })
 }
 
+/// The version a write that may also create names, if it names one: `*` is
+/// resolved through `current`, which is read only then.
+pub(crate) async fn optional(
+    headers: &HeaderMap,
+    body: Option<i64>,
+    current: impl Future<Output = Result<Option<i64>, AppError>>,
+) -> Result<Option<i64>, ApiError> {
+    match expected(headers, body)? {
+        None => Ok(None),
+        Some(expected) => expected.resolve(current).await.map(Some),
+    }
+}
+
 /// The version a write must name: without one it answers 428.
 pub(crate) fn required(headers: &HeaderMap, body: Option<i64>) -> Result<Expected, ApiError> {
     expected(headers, body)?.ok_or_else(|| {

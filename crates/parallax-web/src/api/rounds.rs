@@ -469,21 +469,12 @@ async fn save_answer(
     Path((workspace_id, round_id, key)): Path<(i64, i64, String)>,
     ApiJson(body): ApiJson<AnswerBody>,
 ) -> Result<Response, ApiError> {
-    let expected = match preconditions::expected(&headers, body.version)? {
-        None => None,
-        Some(expected) => Some(
-            expected
-                .resolve(async {
-                    let view = state.app.round(&actor, workspace_id, round_id).await?;
-                    Ok(view
-                        .my_answers
-                        .iter()
-                        .find(|a| a.question_key == key)
-                        .map(|a| a.version))
-                })
-                .await?,
-        ),
-    }
+    let expected = preconditions::optional(&headers, body.version, async {
+        let view = state.app.round(&actor, workspace_id, round_id).await?;
+        let mine = view.my_answers.iter().find(|a| a.question_key == key);
+        Ok(mine.map(|a| a.version))
+    })
+    .await?
     .filter(|v| *v > 0);
     let record = state
         .app
@@ -557,21 +548,15 @@ async fn save_note(
     Path((workspace_id, round_id, key, participant_id)): Path<(i64, i64, String, i64)>,
     ApiJson(body): ApiJson<NoteBody>,
 ) -> Result<Response, ApiError> {
-    let expected = match preconditions::expected(&headers, body.version)? {
-        None => None,
-        Some(expected) => Some(
-            expected
-                .resolve(async {
-                    let session = state.app.session(&actor, workspace_id, round_id).await?;
-                    Ok(session
-                        .notes
-                        .iter()
-                        .find(|n| n.question_key == key && n.participant_id == participant_id)
-                        .map(|n| n.version))
-                })
-                .await?,
-        ),
-    }
+    let expected = preconditions::optional(&headers, body.version, async {
+        let session = state.app.session(&actor, workspace_id, round_id).await?;
+        let note = session
+            .notes
+            .iter()
+            .find(|n| n.question_key == key && n.participant_id == participant_id);
+        Ok(note.map(|n| n.version))
+    })
+    .await?
     .filter(|v| *v > 0);
     let note = state
         .app

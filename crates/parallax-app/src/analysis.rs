@@ -31,6 +31,7 @@ use parallax_store::AnswerRecord;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use tokio::sync::Notify;
+use utoipa::ToSchema;
 
 use crate::{App, AppError, Result};
 
@@ -216,7 +217,7 @@ impl Analyzer {
 }
 
 /// One participant column.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Person {
     /// Account id.
     pub id: i64,
@@ -225,7 +226,7 @@ pub struct Person {
 }
 
 /// One participant's answer to one question, compared with the leader's.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Cell {
     /// The participant.
     pub participant_id: i64,
@@ -240,7 +241,7 @@ pub struct Cell {
 }
 
 /// One question of the analysis.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct QuestionAnalysis {
     /// Question key.
     pub key: String,
@@ -255,7 +256,7 @@ pub struct QuestionAnalysis {
 }
 
 /// The stored analysis of a round.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct RoundAnalysis {
     /// How free text was compared.
     pub method: Method,
@@ -291,8 +292,10 @@ impl RoundAnalysis {
     }
 }
 
-/// What the listening session shows about the analysis.
-#[derive(Debug, Clone)]
+/// What the listening session shows about the analysis: `{"status": "off"}`,
+/// or `{"status": "done", "result": {…}}` once it ran.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(tag = "status", content = "result", rename_all = "snake_case")]
 pub enum AnalysisView {
     /// Switched off for the workspace.
     Off,
@@ -852,5 +855,190 @@ impl App {
             self.store().put_embeddings(MODEL_KEY, &rows).await?;
         }
         Ok((by_text, embedded))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The cell `compare` makes for two answers to one question.
+    fn cell(
+        participant_id: i64,
+        kind: QuestionKind,
+        a: AnswerValue,
+        b: Option<AnswerValue>,
+    ) -> Cell {
+        let pair = Pair {
+            question: 0,
+            participant: 0,
+            participant_id,
+            prompt: "Where does the company stand in 3 years?".into(),
+            kind,
+            reference: Some(a),
+            answer: b,
+        };
+        compare(&pair, None)
+    }
+
+    /// An analysis with every kind of finding: text claims and a
+    /// contradiction, each other question kind, an unanswered cell and a
+    /// pattern.
+    fn analysis() -> RoundAnalysis {
+        let text = |s: &str| AnswerValue::Text(s.into());
+        let list = |items: &[&str]| items.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let options = list(&["Growth", "Reliability", "Cost"]);
+        let questions = vec![
+            QuestionAnalysis {
+                key: "horizon-3".into(),
+                prompt: "Where does the company stand in 3 years?".into(),
+                weight: 3,
+                cells: vec![
+                    cell(
+                        2,
+                        QuestionKind::Text,
+                        text("We serve 300 small clinics. Revenue doubles; the team stays small."),
+                        Some(text(
+                            "We serve 1,000 clinics, mostly hospital groups, with a sales team.",
+                        )),
+                    ),
+                    cell(
+                        3,
+                        QuestionKind::Text,
+                        text("We serve 300 small clinics."),
+                        None,
+                    ),
+                ],
+            },
+            QuestionAnalysis {
+                key: "priorities".into(),
+                prompt: "Rank our business priorities.".into(),
+                weight: 1,
+                cells: vec![
+                    cell(
+                        2,
+                        QuestionKind::Ranking {
+                            options: options.clone(),
+                        },
+                        AnswerValue::Ranking(options.clone()),
+                        Some(AnswerValue::Ranking(list(&[
+                            "Cost",
+                            "Growth",
+                            "Reliability",
+                        ]))),
+                    ),
+                    cell(
+                        3,
+                        QuestionKind::MultipleChoice {
+                            options: options.clone(),
+                        },
+                        AnswerValue::Choices(list(&["Growth", "Cost"])),
+                        Some(AnswerValue::Choices(list(&["Growth"]))),
+                    ),
+                ],
+            },
+            QuestionAnalysis {
+                key: "customers".into(),
+                prompt: "How many paying customers?".into(),
+                weight: 2,
+                cells: vec![
+                    cell(
+                        2,
+                        QuestionKind::Number {
+                            unit: "customers".into(),
+                        },
+                        AnswerValue::Number(1200.0),
+                        Some(AnswerValue::Number(850.5)),
+                    ),
+                    cell(
+                        3,
+                        QuestionKind::Scale {
+                            min: 1,
+                            max: 5,
+                            min_label: "low".into(),
+                            max_label: "high".into(),
+                        },
+                        AnswerValue::Scale(2),
+                        Some(AnswerValue::Scale(5)),
+                    ),
+                ],
+            },
+        ];
+        let scores: Vec<Vec<Option<f64>>> = questions
+            .iter()
+            .map(|q| q.cells.iter().map(|c| c.score).collect())
+            .collect();
+        let weights: Vec<f64> = questions.iter().map(|q| q.weight as f64).collect();
+        let labels: Vec<String> = questions.iter().map(|q| q.prompt.clone()).collect();
+        let participants = vec![
+            Person {
+                id: 2,
+                name: "Tom".into(),
+            },
+            Person {
+                id: 3,
+                name: "Ada".into(),
+            },
+        ];
+        let names: Vec<String> = participants.iter().map(|p| p.name.clone()).collect();
+        let claim = |text: &str, participant: &str| SourcedClaim {
+            text: text.into(),
+            source: ClaimSource {
+                round: "Q1 alignment".into(),
+                question: "Where does the company stand in 3 years?".into(),
+                participant: participant.into(),
+            },
+        };
+        RoundAnalysis {
+            method: Method::Lexical,
+            reference: Person {
+                id: 1,
+                name: "Lena".into(),
+            },
+            index: alignment_index(&scores, &weights).unwrap(),
+            heatmap_svg: heatmap_svg(&labels, &names, &scores),
+            participants,
+            questions,
+            patterns: vec![Pattern {
+                label: "small clinics vs hospital groups".into(),
+                claims: vec![
+                    claim("We serve 300 small clinics", "Lena"),
+                    claim("mostly hospital groups", "Tom"),
+                ],
+                participants: names,
+                questions: vec!["Where does the company stand in 3 years?".into()],
+                rounds: vec!["Q1 alignment".into()],
+            }],
+            elapsed_ms: 42,
+            embedded: 7,
+        }
+    }
+
+    #[test]
+    fn an_analysis_reads_back_as_written() {
+        let analysis = analysis();
+        let text = analysis.questions[0].cells[0].text.as_ref().unwrap();
+        assert!(!text.contradictions.is_empty() && !text.a_only.is_empty());
+        assert!(analysis.questions[0].cells[1].score.is_none());
+        assert!(analysis.questions[1].cells.iter().all(|c| c.kind.is_some()));
+
+        let json = serde_json::to_string(&analysis).unwrap();
+        assert_eq!(
+            serde_json::from_str::<RoundAnalysis>(&json).unwrap(),
+            analysis
+        );
+
+        // The session's shape: the status, and the analysis once it is done.
+        let done = AnalysisView::Done(Box::new(analysis));
+        let json = serde_json::to_value(&done).unwrap();
+        assert_eq!(json["status"], "done");
+        assert_eq!(json["result"]["method"], "lexical");
+        assert_eq!(serde_json::from_value::<AnalysisView>(json).unwrap(), done);
+        let pending = serde_json::to_value(AnalysisView::Pending).unwrap();
+        assert_eq!(pending, serde_json::json!({ "status": "pending" }));
+        assert_eq!(
+            serde_json::from_value::<AnalysisView>(pending).unwrap(),
+            AnalysisView::Pending
+        );
     }
 }

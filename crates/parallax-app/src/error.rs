@@ -41,7 +41,7 @@ pub enum AppError {
 }
 
 /// What is stored now, returned with a stale write.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct Stale {
     /// The current version.
     pub version: i64,

@@ -17,7 +17,8 @@ use parallax_store::{
     ActionRecord, CommentRecord, GapChange, GapEventRecord, GapRecord, MemberRecord, NewGap,
     NoteRecord, OwnedActionRecord, ParticipantRecord, RoundRecord, StoreError,
 };
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::analysis::{AnalysisView, RoundAnalysis};
 use crate::policy::{self, Permission};
@@ -75,7 +76,7 @@ impl Register {
 }
 
 /// Whether a later round shows a gap's question aligned.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct LoopCheck {
     /// The later round.
     pub round_id: i64,
@@ -88,7 +89,7 @@ pub struct LoopCheck {
 }
 
 /// A gap as a list shows it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct GapView {
     /// The gap.
     #[serde(flatten)]
@@ -106,7 +107,7 @@ pub struct GapView {
 }
 
 /// The stored fields of a gap, for the API.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct GapSummary {
     /// Id.
     pub id: i64,
@@ -154,7 +155,7 @@ impl From<&GapRecord> for GapSummary {
 }
 
 /// One gap with everything about it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct GapDetail {
     /// The gap as lists show it.
     pub view: GapView,
@@ -173,7 +174,7 @@ pub struct GapDetail {
 }
 
 /// A gap the analysis or the listening session suggests.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct Proposal {
     /// Stable within its round (question and participant).
     pub key: String,
@@ -189,8 +190,8 @@ pub struct Proposal {
     pub participant_id: i64,
     /// Their name.
     pub participant_name: String,
-    /// Why: `flag`, `contradiction`, `low_score` or `claims`.
-    pub source: &'static str,
+    /// Why it is proposed.
+    pub source: ProposalSource,
     /// Suggested title.
     pub title: String,
     /// The findings.
@@ -201,8 +202,23 @@ pub struct Proposal {
     pub theme: Option<String>,
 }
 
+/// Why a gap is proposed: the strongest of the findings about a question
+/// and participant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ProposalSource {
+    /// The leader flagged the answer misaligned in the listening session.
+    Flag,
+    /// The answers' numbers contradict.
+    Contradiction,
+    /// The analysis scored the two answers far apart.
+    LowScore,
+    /// Each side made claims the other did not.
+    Claims,
+}
+
 /// A new gap, by hand.
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewGapInput {
     /// The revealed round.
@@ -223,7 +239,7 @@ pub struct NewGapInput {
 }
 
 /// Changes to a gap; absent fields stay.
-#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GapEdit {
     /// The version the editor saw; an edit without one is refused.
@@ -250,7 +266,7 @@ pub struct GapEdit {
 }
 
 /// A new action.
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewAction {
     /// Kind.
@@ -265,7 +281,7 @@ pub struct NewAction {
 }
 
 /// How a pattern changes from the previous round to the latest.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Trend {
     /// More gaps in the latest round than in the one before.
@@ -287,15 +303,41 @@ impl Trend {
     }
 }
 
+/// What the gaps of a pattern share, in the order patterns of equal size
+/// are listed.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum PatternBasis {
+    /// The same analysis theme.
+    Theme,
+    /// The same question.
+    Question,
+    /// The same title, up to case and punctuation.
+    Title,
+}
+
+/// One gap of a pattern.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct PatternGap {
+    /// The gap's id.
+    pub id: i64,
+    /// Its title.
+    pub title: String,
+    /// The title of the round it came from.
+    pub round_title: String,
+}
+
 /// Gaps that recur across questions, participants and rounds.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct PatternView {
-    /// What groups them: `title`, `question` or `theme`.
-    pub by: &'static str,
+    /// What groups them.
+    pub by: PatternBasis,
     /// A few words.
     pub label: String,
-    /// The gaps: (id, title, round title).
-    pub gaps: Vec<(i64, String, String)>,
+    /// The gaps.
+    pub gaps: Vec<PatternGap>,
     /// How many rounds they came from.
     pub rounds: usize,
     /// How many distinct people are involved.
@@ -340,7 +382,7 @@ fn proposals_of(facts: &RoundFacts) -> Vec<Proposal> {
             let mut findings = Vec::new();
             let mut source = None;
             if flag == Some(Flag::Misaligned) {
-                source = Some("flag");
+                source = Some(ProposalSource::Flag);
                 let note = facts
                     .notes
                     .iter()
@@ -353,7 +395,7 @@ fn proposals_of(facts: &RoundFacts) -> Vec<Proposal> {
                 });
             }
             if let Some(text) = text.filter(|t| !t.contradictions.is_empty()) {
-                source.get_or_insert("contradiction");
+                source.get_or_insert(ProposalSource::Contradiction);
                 findings.extend(
                     text.contradictions
                         .iter()
@@ -363,14 +405,14 @@ fn proposals_of(facts: &RoundFacts) -> Vec<Proposal> {
             if let Some((score, cell)) = cell.and_then(|c| c.score.map(|s| (s, c)))
                 && score < PROPOSE_BELOW
             {
-                source.get_or_insert("low_score");
+                source.get_or_insert(ProposalSource::LowScore);
                 findings.push(format!(
                     "Alignment score {score:.0}/100: {}",
                     cell.explanation
                 ));
             }
             if let Some(text) = text.filter(|t| !t.a_only.is_empty() && !t.b_only.is_empty()) {
-                source.get_or_insert("claims");
+                source.get_or_insert(ProposalSource::Claims);
                 let leader_name = leader.and_then(|l| facts.name(l)).unwrap_or("The leader");
                 findings.extend(
                     text.a_only
@@ -386,16 +428,20 @@ fn proposals_of(facts: &RoundFacts) -> Vec<Proposal> {
             let Some(source) = source else { continue };
             let prompt = short(&q.prompt);
             let (title, severity) = match source {
-                "flag" => (
+                ProposalSource::Flag => (
                     format!("{} reads “{prompt}” differently", p.name),
                     Severity::High,
                 ),
-                "contradiction" => (format!("Different numbers for “{prompt}”"), Severity::High),
-                "low_score" => (
+                ProposalSource::Contradiction => {
+                    (format!("Different numbers for “{prompt}”"), Severity::High)
+                }
+                ProposalSource::LowScore => (
                     format!("{} reads “{prompt}” differently", p.name),
                     Severity::Medium,
                 ),
-                _ => (format!("Different points on “{prompt}”"), Severity::Low),
+                ProposalSource::Claims => {
+                    (format!("Different points on “{prompt}”"), Severity::Low)
+                }
             };
             let theme = text.and_then(|text| {
                 facts
@@ -1109,35 +1155,30 @@ impl App {
     /// title, by question and by analysis theme; most frequent first.
     pub async fn gap_patterns(&self, actor: &Actor, workspace_id: i64) -> Result<Vec<PatternView>> {
         let register = self.register(actor, workspace_id).await?;
-        let mut groups: HashMap<(&'static str, String), Vec<&GapRecord>> = HashMap::new();
+        let mut groups: HashMap<(PatternBasis, String), Vec<&GapRecord>> = HashMap::new();
         for gap in &register.gaps {
             if let Some(theme) = &gap.theme {
                 groups
-                    .entry(("theme", theme.clone()))
+                    .entry((PatternBasis::Theme, theme.clone()))
                     .or_default()
                     .push(gap);
             }
             if let Some(key) = &gap.question_key {
                 groups
-                    .entry(("question", key.clone()))
+                    .entry((PatternBasis::Question, key.clone()))
                     .or_default()
                     .push(gap);
             }
             groups
-                .entry(("title", normalised_title(&gap.title)))
+                .entry((PatternBasis::Title, normalised_title(&gap.title)))
                 .or_default()
                 .push(gap);
         }
         let latest = register.rounds.last().map(|r| r.round.id);
         let previous = register.rounds.iter().rev().nth(1).map(|r| r.round.id);
-        let order = |by: &str| match by {
-            "theme" => 0,
-            "question" => 1,
-            _ => 2,
-        };
-        let mut keyed: Vec<((&'static str, String), Vec<&GapRecord>)> =
+        let mut keyed: Vec<((PatternBasis, String), Vec<&GapRecord>)> =
             groups.into_iter().collect();
-        keyed.sort_by(|a, b| order(a.0.0).cmp(&order(b.0.0)).then(a.0.1.cmp(&b.0.1)));
+        keyed.sort_by(|a, b| a.0.cmp(&b.0));
         let mut seen_sets: Vec<Vec<i64>> = Vec::new();
         let mut patterns = Vec::new();
         for ((by, key), gaps) in keyed {
@@ -1156,15 +1197,15 @@ impl App {
             let (in_latest_round, in_previous_round) = (count_in(latest), count_in(previous));
             let newest = gaps.iter().max_by_key(|g| g.id).expect("two or more gaps");
             let label = match by {
-                "theme" => format!("Theme: {key}"),
-                "question" => format!(
+                PatternBasis::Theme => format!("Theme: {key}"),
+                PatternBasis::Question => format!(
                     "Question: {}",
                     register
                         .round(newest.round_id)
                         .and_then(|r| r.prompt(&key))
                         .unwrap_or(&key)
                 ),
-                _ => newest.title.clone(),
+                PatternBasis::Title => newest.title.clone(),
             };
             let rounds: BTreeSet<i64> = gaps.iter().map(|g| g.round_id).collect();
             let participants: BTreeSet<i64> =
@@ -1174,12 +1215,13 @@ impl App {
                 label,
                 gaps: gaps
                     .iter()
-                    .map(|g| {
-                        let round = register
+                    .map(|g| PatternGap {
+                        id: g.id,
+                        title: g.title.clone(),
+                        round_title: register
                             .round(g.round_id)
                             .map(|r| r.round.title.clone())
-                            .unwrap_or_default();
-                        (g.id, g.title.clone(), round)
+                            .unwrap_or_default(),
                     })
                     .collect(),
                 rounds: rounds.len(),
@@ -1198,12 +1240,7 @@ impl App {
                 },
             });
         }
-        patterns.sort_by(|a, b| {
-            b.gaps
-                .len()
-                .cmp(&a.gaps.len())
-                .then(order(a.by).cmp(&order(b.by)))
-        });
+        patterns.sort_by(|a, b| b.gaps.len().cmp(&a.gaps.len()).then(a.by.cmp(&b.by)));
         Ok(patterns)
     }
 }

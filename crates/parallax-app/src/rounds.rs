@@ -14,6 +14,9 @@ use parallax_store::{
     StoreError, VisionRecord,
 };
 
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
 use crate::analysis::AnalysisView;
 use crate::policy::{self, Permission};
 use crate::secrets::new_token;
@@ -63,7 +66,7 @@ pub enum VisionEdit {
 }
 
 /// A round as one viewer sees it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct RoundView {
     /// The round.
     pub round: RoundRecord,
@@ -82,7 +85,7 @@ pub struct RoundView {
 }
 
 /// The listening session of a revealed round.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct SessionView {
     /// The round and what the viewer may do.
     pub view: RoundView,
@@ -118,7 +121,7 @@ impl SessionView {
 }
 
 /// A new round.
-#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewRound {
     /// Title, e.g. "Q1 alignment".

@@ -10,7 +10,7 @@ use crate::secrets::{new_token, token_hash};
 use crate::{Actor, App, AppError, Result};
 
 /// A workspace as its member sees it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct WorkspaceView {
     /// The workspace.
     pub workspace: WorkspaceRecord,
@@ -21,7 +21,7 @@ pub struct WorkspaceView {
 }
 
 /// What an invitation link shows before it is accepted.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct InvitePreview {
     /// Workspace name.
     pub workspace_name: String,

@@ -4,6 +4,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::Invalid;
 
@@ -25,7 +26,7 @@ pub fn due_at(field: &'static str, ms: Option<i64>) -> Result<Option<i64>, Inval
 }
 
 /// Where a round is in its life: draft → answering → revealed → closed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum RoundState {
     /// Being prepared; nobody answers yet.
@@ -82,7 +83,7 @@ impl FromStr for RoundState {
 }
 
 /// The leader's reading of one question for one participant.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Flag {
     /// Both mean the same.

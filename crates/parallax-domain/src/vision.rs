@@ -2,11 +2,12 @@
 //! built-in template, and pillars.
 
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::{Invalid, bounded_text};
 
 /// What kind of answer a question takes, with the kind's settings.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum QuestionKind {
     /// Free text in the person's own words.
@@ -220,7 +221,7 @@ pub const MAX_SCALE_STEPS: i64 = 100;
 pub const MAX_SCALE_BOUND: i64 = 1_000_000;
 
 /// One question of a vision.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Question {
     /// Stable across versions, so versions can be compared question by question.
     pub key: String,
@@ -397,7 +398,7 @@ impl Question {
 }
 
 /// A person's answer to one question.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(tag = "type", content = "value", rename_all = "snake_case")]
 pub enum AnswerValue {
     /// Free text.
@@ -451,7 +452,7 @@ pub fn format_number(n: f64) -> String {
 }
 
 /// One of the few things that matter most, with its weight.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Pillar {
     /// Short name.
     pub name: String,
@@ -476,22 +477,31 @@ impl Pillar {
 }
 
 /// How two versions of a vision differ, question by question (matched by key).
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct VisionDiff {
     /// Questions only in the newer version.
     pub added: Vec<Question>,
     /// Questions only in the older version.
     pub removed: Vec<Question>,
-    /// Questions in both whose wording, help or kind changed: (old, new).
-    pub changed: Vec<(Question, Question)>,
+    /// Questions in both whose wording, help, kind or weight changed.
+    pub changed: Vec<Change<Question>>,
     /// Whether the order of the shared questions changed.
     pub reordered: bool,
     /// Pillars only in the newer version (by name).
     pub pillars_added: Vec<Pillar>,
     /// Pillars only in the older version (by name).
     pub pillars_removed: Vec<Pillar>,
-    /// Pillars whose description or weight changed: (old, new).
-    pub pillars_changed: Vec<(Pillar, Pillar)>,
+    /// Pillars whose description or weight changed.
+    pub pillars_changed: Vec<Change<Pillar>>,
+}
+
+/// One thing in both versions of a vision that differs between them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Change<T> {
+    /// As the older version has it.
+    pub old: T,
+    /// As the newer version has it.
+    pub new: T,
 }
 
 impl VisionDiff {
@@ -542,6 +552,7 @@ pub fn diff(old: (&[Question], &[Pillar]), new: (&[Question], &[Pillar])) -> Vis
             .iter()
             .filter_map(|o| find(new_q, &o.key).map(|i| (o.clone(), new_q[i].clone())))
             .filter(|(o, n)| o != n)
+            .map(|(old, new)| Change { old, new })
             .collect(),
         reordered: shared_old != shared_new,
         pillars_added: new_p
@@ -558,6 +569,7 @@ pub fn diff(old: (&[Question], &[Pillar]), new: (&[Question], &[Pillar])) -> Vis
             .iter()
             .filter_map(|o| pillar(new_p, &o.name).map(|n| (o.clone(), n)))
             .filter(|(o, n)| o != n)
+            .map(|(old, new)| Change { old, new })
             .collect(),
     }
 }
@@ -926,6 +938,12 @@ mod tests {
         assert!(d.reordered);
         assert_eq!(d.pillars_added.len(), 1);
         assert!(diff((&v1, &[]), (&v1, &[])).is_empty());
+        let json = serde_json::to_value(&d).unwrap();
+        assert_eq!(
+            json["changed"][0]["new"]["prompt"],
+            "Who exactly is our ideal customer?"
+        );
+        assert_eq!(serde_json::from_value::<VisionDiff>(json).unwrap(), d);
     }
 
     #[test]

@@ -23,7 +23,9 @@ impl WorkspaceName {
 
 /// What a member may do in a workspace. Decisions live in `parallax-app`'s
 /// policy module; this type only names the roles.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// Runs the workspace: members, invites, settings.

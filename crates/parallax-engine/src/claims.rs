@@ -9,12 +9,13 @@
 //! Fragments with fewer than two content words are merged into a neighbour:
 //! "Honestly." is not a claim.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::lexical::{content_term_count, words};
 
 /// One claim of an answer.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Claim {
     /// The claim as written: `answer[start..end]`.
     pub text: String,

@@ -10,11 +10,12 @@
 //! missing.
 
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::InputError;
 
 /// Alignment per participant and for the whole round, 0–100.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct AlignmentIndex {
     /// The round's index; `None` when no question has a score.
     pub overall: Option<f64>,

@@ -9,11 +9,12 @@
 //! * scale — `100 · (1 − |a − b| / (max − min))`.
 
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::InputError;
 
 /// The comparison of two answers to a question that is not free text.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct KindComparison {
     /// Alignment, 0–100.
     pub score: f64,
@@ -24,7 +25,7 @@ pub struct KindComparison {
 }
 
 /// Kind-specific findings.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum KindDetails {
     /// Two rankings.
@@ -63,7 +64,7 @@ pub enum KindDetails {
 }
 
 /// An item ranked differently by the two people (ranks start at 1).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct RankDifference {
     /// The ranked item.
     pub item: String,

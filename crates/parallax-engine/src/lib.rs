@@ -37,7 +37,9 @@ pub use text::{
 };
 
 /// Which method produced a similarity or score.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Method {
     /// all-MiniLM-L6-v2 sentence embeddings.

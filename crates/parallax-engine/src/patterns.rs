@@ -15,6 +15,7 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::Method;
 use crate::lexical::{LexicalSpace, is_stop_word, stem, words};
@@ -27,7 +28,7 @@ pub const MINILM_THEME_THRESHOLD: f64 = 0.45;
 pub const LEXICAL_THEME_THRESHOLD: f64 = 0.12;
 
 /// Where a claim was made.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
 pub struct ClaimSource {
     /// Round id or label.
     pub round: String,
@@ -38,7 +39,7 @@ pub struct ClaimSource {
 }
 
 /// A one-sided claim with its source.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct SourcedClaim {
     /// The claim as written.
     pub text: String,
@@ -47,7 +48,7 @@ pub struct SourcedClaim {
 }
 
 /// A recurring theme.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Pattern {
     /// A few words, e.g. "enterprise vs small clinics".
     pub label: String,

@@ -11,11 +11,12 @@
 //! in 10 years") do not contradict.
 
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::lexical::{is_stop_word, stem};
 
 /// What a quantity measures.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum QuantityKind {
     /// An amount of money; `unit` is the currency code.
@@ -31,7 +32,7 @@ pub enum QuantityKind {
 }
 
 /// A number found in an answer.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Quantity {
     /// What is measured.
     pub kind: QuantityKind,
@@ -44,7 +45,7 @@ pub struct Quantity {
 }
 
 /// Two claims that quantify the same thing differently.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Contradiction {
     /// The claim from answer A.
     pub a: String,

@@ -36,6 +36,7 @@ use std::collections::HashMap;
 use std::ops::Range;
 
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::claims::{Claim, split_claims};
 use crate::lexical::{LexicalSpace, SparseVector};
@@ -78,7 +79,7 @@ pub enum VectorError {
 
 /// Constants that turn similarities into matches and a score; see the module
 /// documentation for the formula.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Calibration {
     /// Answer cosine mapped to score 0.
     pub floor: f64,
@@ -135,7 +136,7 @@ impl Calibration {
 }
 
 /// A claim of A and the claim of B that says the same thing.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct SharedClaim {
     /// The claim as written in A.
     pub a: String,
@@ -147,7 +148,7 @@ pub struct SharedClaim {
 
 /// The comparison of two free-text answers. Every claim string is an exact
 /// substring of its answer.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct TextComparison {
     /// Alignment, 0–100.
     pub score: f64,

@@ -1,7 +1,9 @@
 //! Users, sessions, sign-in failures and personal API tokens.
 
+use serde::{Deserialize, Serialize};
 use sqlx::Row;
 use sqlx::any::AnyRow;
+use utoipa::ToSchema;
 
 use crate::{Result, Store, StoreError, now_ms};
 
@@ -85,7 +87,7 @@ pub struct NewUser<'a> {
 }
 
 /// A personal API token (its secret is never stored, only its hash).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct ApiTokenRecord {
     /// Primary key.
     pub id: i64,

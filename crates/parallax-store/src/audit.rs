@@ -1,11 +1,13 @@
 //! The audit log: who changed what, when.
 
+use serde::{Deserialize, Serialize};
 use sqlx::Row;
+use utoipa::ToSchema;
 
 use crate::{Result, Store, now_ms};
 
 /// One entry of the audit log.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct AuditRecord {
     /// Who acted (None once the account is deleted).
     pub actor_name: Option<String>,

@@ -7,13 +7,15 @@
 use std::str::FromStr;
 
 use parallax_domain::gap::{ActionKind, ActionStatus, GapStatus, Severity};
+use serde::{Deserialize, Serialize};
 use sqlx::Row;
 use sqlx::any::AnyRow;
+use utoipa::ToSchema;
 
 use crate::{Result, Store, StoreError, now_ms};
 
 /// A gap.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct GapRecord {
     /// Primary key.
     pub id: i64,
@@ -90,7 +92,7 @@ pub struct GapChange<'a> {
 }
 
 /// An action on a gap.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct ActionRecord {
     /// Primary key.
     pub id: i64,
@@ -113,7 +115,7 @@ pub struct ActionRecord {
 }
 
 /// An open action of one person, with where it lives.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct OwnedActionRecord {
     /// The action.
     pub action: ActionRecord,
@@ -128,7 +130,7 @@ pub struct OwnedActionRecord {
 }
 
 /// A comment on an action.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct CommentRecord {
     /// The action.
     pub action_id: i64,
@@ -141,7 +143,7 @@ pub struct CommentRecord {
 }
 
 /// One entry of a gap's history.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct GapEventRecord {
     /// Who (None once the account is deleted).
     pub actor_name: Option<String>,

@@ -7,13 +7,15 @@
 
 use parallax_domain::round::{Flag, RoundState};
 use parallax_domain::vision::{AnswerValue, Pillar, Question};
+use serde::{Deserialize, Serialize};
 use sqlx::Row;
 use sqlx::any::AnyRow;
+use utoipa::ToSchema;
 
 use crate::{Result, Store, StoreError, now_ms};
 
 /// One version of a workspace's vision.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct VisionRecord {
     /// Primary key.
     pub id: i64,
@@ -34,7 +36,7 @@ pub struct VisionRecord {
 }
 
 /// A round.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct RoundRecord {
     /// Primary key.
     pub id: i64,
@@ -57,7 +59,7 @@ pub struct RoundRecord {
 }
 
 /// A participant of a round.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct ParticipantRecord {
     /// Account.
     pub user_id: i64,
@@ -70,7 +72,7 @@ pub struct ParticipantRecord {
 }
 
 /// One stored answer.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct AnswerRecord {
     /// Author.
     pub user_id: i64,
@@ -85,7 +87,7 @@ pub struct AnswerRecord {
 }
 
 /// The leader's note and flag on one question for one participant.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct NoteRecord {
     /// Question.
     pub question_key: String,
@@ -115,7 +117,7 @@ pub struct NoteWrite<'a> {
 }
 
 /// A clarifying question to a participant, and their answer.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct ClarificationRecord {
     /// Primary key.
     pub id: i64,

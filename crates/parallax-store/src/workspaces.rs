@@ -2,14 +2,16 @@
 
 use parallax_domain::vision;
 use parallax_domain::workspace::Role;
+use serde::{Deserialize, Serialize};
 use sqlx::Row;
 use sqlx::any::AnyRow;
+use utoipa::ToSchema;
 
 use crate::accounts::{NewUser, UserRecord};
 use crate::{Result, Store, StoreError, now_ms};
 
 /// A stored workspace.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct WorkspaceRecord {
     /// Primary key.
     pub id: i64,
@@ -20,7 +22,7 @@ pub struct WorkspaceRecord {
 }
 
 /// A workspace seen from one of its members.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct MembershipRecord {
     /// The workspace.
     pub workspace: WorkspaceRecord,
@@ -29,7 +31,7 @@ pub struct MembershipRecord {
 }
 
 /// A member of a workspace.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct MemberRecord {
     /// The account.
     pub user_id: i64,
@@ -44,7 +46,7 @@ pub struct MemberRecord {
 }
 
 /// An invitation link (the secret is never stored, only its hash).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct InviteRecord {
     /// Primary key.
     pub id: i64,

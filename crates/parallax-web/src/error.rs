@@ -11,6 +11,7 @@ use parallax_domain::has_control_characters;
 use serde::de::DeserializeOwned;
 
 use crate::pages::layout;
+use crate::views::{ErrorBody, ErrorCode, ErrorDetail, FieldError};
 
 fn status_of(err: &AppError) -> StatusCode {
     match err {
@@ -22,24 +23,6 @@ fn status_of(err: &AppError) -> StatusCode {
         AppError::VersionRequired => StatusCode::PRECONDITION_REQUIRED,
         AppError::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
         AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-    }
-}
-
-fn code_of(status: StatusCode) -> &'static str {
-    match status.as_u16() {
-        400 => "bad_request",
-        401 => "unauthenticated",
-        403 => "forbidden",
-        404 => "not_found",
-        405 => "method_not_allowed",
-        409 => "conflict",
-        412 => "precondition_failed",
-        428 => "precondition_required",
-        413 => "payload_too_large",
-        415 => "unsupported_media_type",
-        422 => "invalid",
-        429 => "too_many_requests",
-        _ => "internal",
     }
 }
 
@@ -145,7 +128,10 @@ impl IntoResponse for ApiError {
                 let fields = match err {
                     AppError::Invalid(fields) => fields
                         .iter()
-                        .map(|f| serde_json::json!({ "field": f.field, "message": f.message }))
+                        .map(|f| FieldError {
+                            field: f.field.to_owned(),
+                            message: f.message.clone(),
+                        })
                         .collect(),
                     _ => Vec::new(),
                 };
@@ -155,15 +141,24 @@ impl IntoResponse for ApiError {
             ApiError::Field(field, message) => (
                 StatusCode::UNPROCESSABLE_ENTITY,
                 format!("{field}: {message}"),
-                vec![serde_json::json!({ "field": field, "message": message })],
+                vec![FieldError {
+                    field: field.clone(),
+                    message: message.clone(),
+                }],
             ),
         };
-        let mut body = serde_json::json!({
-            "error": { "code": code_of(status), "message": message, "fields": fields }
-        });
-        if let ApiError::App(AppError::Stale(stale)) = &self {
-            body["error"]["current"] = serde_json::json!(stale);
-        }
+        let current = match &self {
+            ApiError::App(AppError::Stale(stale)) => Some(stale.as_ref().clone()),
+            _ => None,
+        };
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: ErrorCode::of(status.as_u16()),
+                message,
+                fields,
+                current,
+            },
+        };
         let mut response = (status, Json(body)).into_response();
         if let ApiError::App(err) = &self {
             retry_after(err, &mut response);

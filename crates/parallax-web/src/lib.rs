@@ -13,6 +13,7 @@ mod health;
 mod metrics;
 mod middleware;
 mod pages;
+pub mod views;
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -78,26 +79,34 @@ pub const MAX_BODY_BYTES: usize = 256 * 1024;
 
 type Routes = Vec<(&'static str, MethodRouter<AppState>)>;
 
-/// Every route of the server, in one table; the role test walks it.
+/// Every route outside the API, in one table.
 fn route_table() -> Routes {
     let mut routes = Vec::new();
     routes.extend(health::routes());
     routes.extend(assets::routes());
     routes.extend(pages::routes());
-    routes.extend(api::routes());
     routes
 }
 
-/// The path templates of every route, for tests that must cover them all.
+/// The path templates of every route (the pages' table and the API's
+/// document), for tests that must cover them all; the role test walks it.
 pub fn route_paths() -> Vec<&'static str> {
-    route_table().into_iter().map(|(path, _)| path).collect()
+    let mut paths: Vec<&'static str> = route_table().into_iter().map(|(path, _)| path).collect();
+    paths.extend(api::paths());
+    paths
+}
+
+/// The OpenAPI document of the JSON API, as served at `/api/openapi.json`.
+pub fn openapi_document() -> &'static serde_json::Value {
+    &api::DOCUMENT
 }
 
 /// The complete application: routes, fallback and middleware.
 pub fn router(state: AppState) -> Router {
+    let (api, _) = api::router().split_for_parts();
     let routes = route_table()
         .into_iter()
-        .fold(Router::new(), |router, (path, method_router)| {
+        .fold(api, |router, (path, method_router)| {
             router.route(path, method_router)
         });
     routes

@@ -5,52 +5,39 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, post, put};
 use parallax_app::accounts::{Session, SignUp};
-use parallax_store::{ApiTokenRecord, UserRecord};
-use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde::Serialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
+use crate::AppState;
 use crate::auth::{
     ApiActor, ClientIp, SESSION_COOKIE, clear_session_cookie, cookie, session_cookie,
 };
 use crate::error::{ApiError, ApiJson, NoBody};
-use crate::{AppState, Routes};
+use crate::views::accounts::{
+    CreatedToken, Credentials, InviteSignUp, JoinedByInvite, NewToken, PasswordChange, SignedIn,
+    SignedUp, Token, TokenList, User, WorkspaceRef,
+};
 
-pub(super) fn routes() -> Routes {
-    vec![
-        ("/api/v1/signup", post(signup)),
-        ("/api/v1/session", post(sign_in).delete(sign_out)),
-        ("/api/v1/me", get(me)),
-        ("/api/v1/me/password", put(change_password)),
-        ("/api/v1/invites/{secret}/signup", post(invite_signup)),
-        ("/api/v1/tokens", get(tokens).post(create_token)),
-        ("/api/v1/tokens/{token_id}", delete(revoke_token)),
-    ]
-}
-
-/// An account as the API shows it.
-#[derive(Debug, Serialize)]
-pub(crate) struct UserJson {
-    id: i64,
-    name: String,
-    email: String,
-    is_admin: bool,
-}
-
-impl From<&UserRecord> for UserJson {
-    fn from(u: &UserRecord) -> Self {
-        Self {
-            id: u.id,
-            name: u.name.clone(),
-            email: u.email.clone(),
-            is_admin: u.is_admin,
-        }
-    }
+pub(super) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(signup))
+        .routes(routes!(sign_in, sign_out))
+        .routes(routes!(me))
+        .routes(routes!(change_password))
+        .routes(routes!(invite_signup))
+        .routes(routes!(tokens, create_token))
+        .routes(routes!(revoke_token))
 }
 
 /// A response that signs the caller in with `session`.
-fn signed_in(state: &AppState, status: StatusCode, session: &Session, body: Value) -> Response {
+fn signed_in(
+    state: &AppState,
+    status: StatusCode,
+    session: &Session,
+    body: impl Serialize,
+) -> Response {
     (
         status,
         [(header::SET_COOKIE, session_cookie(state, &session.token))],
@@ -59,25 +46,48 @@ fn signed_in(state: &AppState, status: StatusCode, session: &Session, body: Valu
         .into_response()
 }
 
+/// Create an account and its first workspace, and sign in.
+///
+/// The first account of an instance may always sign up; later ones only when
+/// open sign-up is on (otherwise through an invitation).
+#[utoipa::path(
+    post,
+    path = "/api/v1/signup",
+    tag = "accounts",
+    security(()),
+    request_body = SignUp,
+    responses((status = 201, description = "Signed up and signed in; sets the session cookie", body = SignedUp)),
+)]
 async fn signup(
     State(state): State<AppState>,
     ApiJson(form): ApiJson<SignUp>,
 ) -> Result<Response, ApiError> {
     let (session, workspace) = state.app.sign_up(&form).await?;
-    let body = json!({
-        "user": UserJson::from(&session.user),
-        "workspace": { "id": workspace.id, "name": workspace.name },
-    });
+    let body = SignedUp {
+        user: User::from(&session.user),
+        workspace: WorkspaceRef {
+            id: workspace.id,
+            name: workspace.name,
+        },
+    };
     Ok(signed_in(&state, StatusCode::CREATED, &session, body))
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Credentials {
-    email: String,
-    password: String,
-}
-
+/// Sign in with e-mail and password.
+///
+/// Failed attempts are limited per address and per account.
+#[utoipa::path(
+    post,
+    path = "/api/v1/session",
+    tag = "accounts",
+    security(()),
+    request_body = Credentials,
+    responses(
+        (status = 200, description = "Signed in; sets the session cookie", body = SignedIn),
+        (status = 401, description = "Wrong e-mail or password"),
+        (status = 429, description = "Too many failed attempts; `Retry-After` says when to try again"),
+    ),
+)]
 async fn sign_in(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
@@ -87,10 +97,20 @@ async fn sign_in(
         .app
         .sign_in(&form.email, &form.password, &ip.to_string())
         .await?;
-    let body = json!({ "user": UserJson::from(&session.user) });
+    let body = SignedIn {
+        user: User::from(&session.user),
+    };
     Ok(signed_in(&state, StatusCode::OK, &session, body))
 }
 
+/// Sign out: ends the session of the cookie sent, and clears it.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/session",
+    tag = "accounts",
+    security(()),
+    responses((status = 204, description = "Signed out; the cookie is cleared")),
+)]
 async fn sign_out(
     State(state): State<AppState>,
     headers: axum::http::HeaderMap,
@@ -106,19 +126,31 @@ async fn sign_out(
         .into_response())
 }
 
-async fn me(ApiActor(actor): ApiActor) -> Json<UserJson> {
-    Json(UserJson::from(&actor.user))
+/// The caller's account.
+#[utoipa::path(
+    get,
+    path = "/api/v1/me",
+    tag = "accounts",
+    responses((status = 200, description = "The caller", body = User)),
+)]
+async fn me(ApiActor(actor): ApiActor) -> Json<User> {
+    Json(User::from(&actor.user))
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct PasswordChange {
-    current: String,
-    password: String,
-}
-
-/// Changes the caller's password; every other session ends, and the
-/// response carries the caller's new session cookie.
+/// Change the caller's password.
+///
+/// Every other session ends; the response carries the caller's new session
+/// cookie. Wrong current passwords count as failed sign-ins.
+#[utoipa::path(
+    put,
+    path = "/api/v1/me/password",
+    tag = "accounts",
+    request_body = PasswordChange,
+    responses(
+        (status = 200, description = "Changed; sets the new session cookie", body = SignedIn),
+        (status = 429, description = "Too many wrong current passwords; `Retry-After` says when to try again"),
+    ),
+)]
 async fn change_password(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
@@ -128,20 +160,23 @@ async fn change_password(
         .app
         .change_password(&actor, &body.current, &body.password)
         .await?;
-    let body = json!({ "user": UserJson::from(&session.user) });
+    let body = SignedIn {
+        user: User::from(&session.user),
+    };
     Ok(signed_in(&state, StatusCode::OK, &session, body))
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct InviteSignUp {
-    name: String,
-    email: String,
-    password: String,
-}
-
-/// Creates an account through an invitation link, joins its workspace and
-/// signs in.
+/// Create an account through an invitation link, join its workspace and
+/// sign in.
+#[utoipa::path(
+    post,
+    path = "/api/v1/invites/{secret}/signup",
+    tag = "accounts",
+    security(()),
+    params(("secret" = String, Path, description = "The secret of the invitation link")),
+    request_body = InviteSignUp,
+    responses((status = 201, description = "Signed up, joined and signed in; sets the session cookie", body = JoinedByInvite)),
+)]
 async fn invite_signup(
     State(state): State<AppState>,
     Path(secret): Path<String>,
@@ -151,41 +186,58 @@ async fn invite_signup(
         .app
         .sign_up_by_invite(&secret, &form.name, &form.email, &form.password)
         .await?;
-    let body = json!({ "user": UserJson::from(&session.user), "workspace_id": workspace_id });
+    let body = JoinedByInvite {
+        user: User::from(&session.user),
+        workspace_id,
+    };
     Ok(signed_in(&state, StatusCode::CREATED, &session, body))
 }
 
-fn token_json(t: &ApiTokenRecord) -> serde_json::Value {
-    json!({ "id": t.id, "name": t.name, "created_at": t.created_at, "last_used_at": t.last_used_at })
-}
-
+/// The caller's personal API tokens.
+#[utoipa::path(
+    get,
+    path = "/api/v1/tokens",
+    tag = "accounts",
+    responses((status = 200, description = "The tokens, without their secrets", body = TokenList)),
+)]
 async fn tokens(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<TokenList>, ApiError> {
     let tokens = state.app.api_tokens(&actor).await?;
-    Ok(Json(
-        json!({ "tokens": tokens.iter().map(token_json).collect::<Vec<_>>() }),
-    ))
+    Ok(Json(TokenList {
+        tokens: tokens.iter().map(Token::from).collect(),
+    }))
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct NewToken {
-    name: String,
-}
-
+/// Create a personal API token; its secret is returned this once.
+#[utoipa::path(
+    post,
+    path = "/api/v1/tokens",
+    tag = "accounts",
+    request_body = NewToken,
+    responses((status = 201, description = "The token with its secret", body = CreatedToken)),
+)]
 async fn create_token(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     ApiJson(form): ApiJson<NewToken>,
 ) -> Result<Response, ApiError> {
     let (record, secret) = state.app.create_api_token(&actor, &form.name).await?;
-    let mut body = token_json(&record);
-    body["token"] = json!(secret);
+    let body = CreatedToken {
+        record: Token::from(&record),
+        token: secret,
+    };
     Ok((StatusCode::CREATED, Json(body)).into_response())
 }
 
+/// Revoke one of the caller's personal API tokens.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/tokens/{token_id}",
+    tag = "accounts",
+    responses((status = 204, description = "Revoked: the token no longer authenticates")),
+)]
 async fn revoke_token(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,

@@ -4,139 +4,110 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::routing::{get, patch, post};
-use parallax_app::gaps::{GapDetail, GapEdit, NewAction, NewGapInput};
-use parallax_domain::gap::ActionStatus;
-use parallax_store::{ActionRecord, GapRecord, OwnedActionRecord};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use parallax_app::gaps::{GapEdit, NewAction, NewGapInput};
+use parallax_store::ActionRecord;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-use super::preconditions;
+use super::preconditions::{self, IF_MATCH, VERSION_REQUIRED};
+use crate::AppState;
 use crate::auth::ApiActor;
 use crate::error::{ApiError, ApiJson};
-use crate::{AppState, Routes};
+use crate::views::gaps::{
+    ActionStatusChange, Gap, GapDetail, GapList, MyActions, NewComment, OwnedAction, PatternList,
+    ProposalAcceptance, ProposalList, ProposalRef,
+};
 
-pub(super) fn routes() -> Routes {
-    vec![
-        (
-            "/api/v1/workspaces/{workspace_id}/gaps",
-            get(list).post(create),
-        ),
-        (
-            "/api/v1/workspaces/{workspace_id}/gaps/proposals",
-            get(proposals),
-        ),
-        (
-            "/api/v1/workspaces/{workspace_id}/gaps/proposals/accept",
-            post(accept),
-        ),
-        (
-            "/api/v1/workspaces/{workspace_id}/gaps/proposals/dismiss",
-            post(dismiss),
-        ),
-        (
-            "/api/v1/workspaces/{workspace_id}/gaps/patterns",
-            get(patterns),
-        ),
-        (
-            "/api/v1/workspaces/{workspace_id}/gaps/{gap_id}",
-            get(show).patch(edit),
-        ),
-        (
-            "/api/v1/workspaces/{workspace_id}/gaps/{gap_id}/actions",
-            post(add_action),
-        ),
-        (
-            "/api/v1/workspaces/{workspace_id}/gaps/{gap_id}/actions/{action_id}",
-            patch(set_action),
-        ),
-        (
-            "/api/v1/workspaces/{workspace_id}/gaps/{gap_id}/actions/{action_id}/comments",
-            post(comment),
-        ),
-        ("/api/v1/actions", get(my_actions)),
-    ]
+pub(super) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_gaps, add_gap))
+        .routes(routes!(gap_proposals))
+        .routes(routes!(accept_proposal))
+        .routes(routes!(dismiss_proposal))
+        .routes(routes!(gap_patterns))
+        .routes(routes!(show_gap, edit_gap))
+        .routes(routes!(add_action))
+        .routes(routes!(set_action_status))
+        .routes(routes!(comment_action))
+        .routes(routes!(my_actions))
 }
 
-fn action_json(a: &ActionRecord) -> Value {
-    json!({ "id": a.id, "gap_id": a.gap_id, "kind": a.kind, "title": a.title, "owner_id": a.owner_id, "owner_name": a.owner_name, "due_at": a.due_at, "status": a.status, "created_at": a.created_at })
-}
-
-fn gap_json(g: &GapRecord) -> Value {
-    json!({ "id": g.id, "round_id": g.round_id, "question_key": g.question_key, "participant_id": g.participant_id, "title": g.title, "description": g.description, "severity": g.severity, "status": g.status, "decision": g.decision, "theme": g.theme, "version": g.version, "created_at": g.created_at, "updated_at": g.updated_at })
-}
-
-fn detail_json(d: &GapDetail) -> Value {
-    let mut body = json!(d.view);
-    body["actions"] = d
-        .actions
-        .iter()
-        .map(|a| {
-            let mut v = action_json(a);
-            v["comments"] = d
-                .comments
-                .iter()
-                .filter(|c| c.action_id == a.id)
-                .map(|c| json!({ "author": c.author_name, "body": c.body, "at": c.created_at }))
-                .collect();
-            v
-        })
-        .collect();
-    body["history"] = d
-        .history
-        .iter()
-        .map(|e| json!({ "actor": e.actor_name, "what": e.what, "at": e.at }))
-        .collect();
-    body
-}
-
-async fn list(
+/// The gap register: every gap from a revealed round the caller may see.
+///
+/// Newest first, each with its number of open actions and, for open and
+/// decided gaps, what the newest later round says of its question
+/// (`loop_check`).
+#[utoipa::path(
+    get,
+    path = "/api/v1/workspaces/{workspace_id}/gaps",
+    tag = "gaps",
+    responses((status = 200, description = "The gaps", body = GapList)),
+)]
+async fn list_gaps(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     Path(workspace_id): Path<i64>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<GapList>, ApiError> {
     let (gaps, _) = state.app.gaps(&actor, workspace_id).await?;
-    Ok(Json(json!({ "gaps": gaps })))
+    Ok(Json(GapList { gaps }))
 }
 
-async fn create(
+/// Add a gap by hand from a revealed round (not advisors).
+///
+/// The round must be one the caller may see.
+#[utoipa::path(
+    post,
+    path = "/api/v1/workspaces/{workspace_id}/gaps",
+    tag = "gaps",
+    request_body = NewGapInput,
+    responses((status = 201, description = "The gap added", body = Gap)),
+)]
+async fn add_gap(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     Path(workspace_id): Path<i64>,
     ApiJson(body): ApiJson<NewGapInput>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<Gap>), ApiError> {
     let gap = state.app.add_gap(&actor, workspace_id, &body).await?;
-    Ok((StatusCode::CREATED, Json(gap_json(&gap))))
+    Ok((StatusCode::CREATED, Json(Gap::from(&gap))))
 }
 
-async fn proposals(
+/// Gaps the analysis and the listening session propose (owners and leaders).
+///
+/// Never a duplicate of an active gap, nor a proposal accepted or dismissed
+/// before.
+#[utoipa::path(
+    get,
+    path = "/api/v1/workspaces/{workspace_id}/gaps/proposals",
+    tag = "gaps",
+    responses((status = 200, description = "The open proposals", body = ProposalList)),
+)]
+async fn gap_proposals(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     Path(workspace_id): Path<i64>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<ProposalList>, ApiError> {
     let proposals = state.app.gap_proposals(&actor, workspace_id).await?;
-    Ok(Json(json!({ "proposals": proposals })))
+    Ok(Json(ProposalList { proposals }))
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ProposalBody {
-    round_id: i64,
-    key: String,
-    #[serde(default)]
-    title: Option<String>,
-    #[serde(default)]
-    description: Option<String>,
-    #[serde(default)]
-    severity: Option<parallax_domain::gap::Severity>,
-}
-
-async fn accept(
+/// Accept a proposal as a gap (owners and leaders).
+///
+/// `title`, `description` and `severity` replace the proposed ones where
+/// given. A proposal no longer open answers 409.
+#[utoipa::path(
+    post,
+    path = "/api/v1/workspaces/{workspace_id}/gaps/proposals/accept",
+    tag = "gaps",
+    request_body = ProposalAcceptance,
+    responses((status = 201, description = "The gap accepted", body = Gap)),
+)]
+async fn accept_proposal(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     Path(workspace_id): Path<i64>,
-    ApiJson(body): ApiJson<ProposalBody>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+    ApiJson(body): ApiJson<ProposalAcceptance>,
+) -> Result<(StatusCode, Json<Gap>), ApiError> {
     let edits = GapEdit {
         title: body.title,
         description: body.description,
@@ -147,21 +118,24 @@ async fn accept(
         .app
         .accept_proposal(&actor, workspace_id, body.round_id, &body.key, &edits)
         .await?;
-    Ok((StatusCode::CREATED, Json(gap_json(&gap))))
+    Ok((StatusCode::CREATED, Json(Gap::from(&gap))))
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct DismissBody {
-    round_id: i64,
-    key: String,
-}
-
-async fn dismiss(
+/// Dismiss a proposal for good (owners and leaders).
+///
+/// It is not proposed again.
+#[utoipa::path(
+    post,
+    path = "/api/v1/workspaces/{workspace_id}/gaps/proposals/dismiss",
+    tag = "gaps",
+    request_body = ProposalRef,
+    responses((status = 204, description = "Dismissed")),
+)]
+async fn dismiss_proposal(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     Path(workspace_id): Path<i64>,
-    ApiJson(body): ApiJson<DismissBody>,
+    ApiJson(body): ApiJson<ProposalRef>,
 ) -> Result<StatusCode, ApiError> {
     state
         .app
@@ -170,31 +144,64 @@ async fn dismiss(
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn patterns(
+/// Gaps that recur across questions, people and rounds.
+///
+/// How often, since when, growing or shrinking: grouped by analysis theme, by
+/// question and by title, the largest first.
+#[utoipa::path(
+    get,
+    path = "/api/v1/workspaces/{workspace_id}/gaps/patterns",
+    tag = "gaps",
+    responses((status = 200, description = "The patterns", body = PatternList)),
+)]
+async fn gap_patterns(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     Path(workspace_id): Path<i64>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<PatternList>, ApiError> {
     let patterns = state.app.gap_patterns(&actor, workspace_id).await?;
-    Ok(Json(json!({ "patterns": patterns })))
+    Ok(Json(PatternList { patterns }))
 }
 
-async fn show(
+/// One gap with its actions, their comments and its history.
+#[utoipa::path(
+    get,
+    path = "/api/v1/workspaces/{workspace_id}/gaps/{gap_id}",
+    tag = "gaps",
+    responses((status = 200, description = "The gap", body = GapDetail)),
+)]
+async fn show_gap(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     Path((workspace_id, gap_id)): Path<(i64, i64)>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<GapDetail>, ApiError> {
     let detail = state.app.gap(&actor, workspace_id, gap_id).await?;
-    Ok(Json(detail_json(&detail)))
+    Ok(Json(GapDetail::from(&detail)))
 }
 
-async fn edit(
+/// Edit a gap, record its decision or change its status (owners and leaders).
+///
+/// Name the version edited (the gap's `version`); absent fields stay. A
+/// decided gap needs its decision written down; closing a gap whose actions
+/// are still open needs `confirm`, else it answers 409 naming them.
+#[utoipa::path(
+    patch,
+    path = "/api/v1/workspaces/{workspace_id}/gaps/{gap_id}",
+    tag = "gaps",
+    params(("If-Match" = Option<String>, Header, description = IF_MATCH)),
+    request_body = GapEdit,
+    responses(
+        (status = 200, description = "The gap as saved", body = Gap),
+        (status = 428, description = VERSION_REQUIRED),
+    ),
+)]
+async fn edit_gap(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     headers: HeaderMap,
     Path((workspace_id, gap_id)): Path<(i64, i64)>,
     ApiJson(mut body): ApiJson<GapEdit>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Gap>, ApiError> {
     // Without any version the use case answers 428, after it checked that
     // the caller may edit the gap at all.
     body.version = preconditions::optional(&headers, body.version, async {
@@ -206,36 +213,50 @@ async fn edit(
         .app
         .edit_gap(&actor, workspace_id, gap_id, &body)
         .await?;
-    Ok(Json(gap_json(&gap)))
+    Ok(Json(Gap::from(&gap)))
 }
 
+/// Add an action to a gap (owners and leaders).
+///
+/// Its kind, title, owner and an optional due date; the owner must be a
+/// member who may see the round the gap came from.
+#[utoipa::path(
+    post,
+    path = "/api/v1/workspaces/{workspace_id}/gaps/{gap_id}/actions",
+    tag = "gaps",
+    request_body = NewAction,
+    responses((status = 201, description = "The action added", body = ActionRecord)),
+)]
 async fn add_action(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     Path((workspace_id, gap_id)): Path<(i64, i64)>,
     ApiJson(body): ApiJson<NewAction>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<ActionRecord>), ApiError> {
     let action = state
         .app
         .add_action(&actor, workspace_id, gap_id, &body)
         .await?;
-    Ok((StatusCode::CREATED, Json(action_json(&action))))
+    Ok((StatusCode::CREATED, Json(action)))
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ActionBody {
-    /// The status the caller saw; the change is refused if it moved on.
-    from: ActionStatus,
-    status: ActionStatus,
-}
-
-async fn set_action(
+/// Set an action's status (owners, leaders and the action's owner).
+///
+/// `from` is the status the caller saw: if it moved on meanwhile, the
+/// change is refused with 409.
+#[utoipa::path(
+    patch,
+    path = "/api/v1/workspaces/{workspace_id}/gaps/{gap_id}/actions/{action_id}",
+    tag = "gaps",
+    request_body = ActionStatusChange,
+    responses((status = 200, description = "The action as saved", body = ActionRecord)),
+)]
+async fn set_action_status(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     Path((workspace_id, gap_id, action_id)): Path<(i64, i64, i64)>,
-    ApiJson(body): ApiJson<ActionBody>,
-) -> Result<Json<Value>, ApiError> {
+    ApiJson(body): ApiJson<ActionStatusChange>,
+) -> Result<Json<ActionRecord>, ApiError> {
     let action = state
         .app
         .set_action_status(
@@ -246,20 +267,22 @@ async fn set_action(
             (body.from, body.status),
         )
         .await?;
-    Ok(Json(action_json(&action)))
+    Ok(Json(action))
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct CommentBody {
-    body: String,
-}
-
-async fn comment(
+/// Comment on an action (not advisors).
+#[utoipa::path(
+    post,
+    path = "/api/v1/workspaces/{workspace_id}/gaps/{gap_id}/actions/{action_id}/comments",
+    tag = "gaps",
+    request_body = NewComment,
+    responses((status = 201, description = "Commented; the gap's detail lists the comment under its action")),
+)]
+async fn comment_action(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     Path((workspace_id, gap_id, action_id)): Path<(i64, i64, i64)>,
-    ApiJson(body): ApiJson<CommentBody>,
+    ApiJson(body): ApiJson<NewComment>,
 ) -> Result<StatusCode, ApiError> {
     state
         .app
@@ -268,22 +291,22 @@ async fn comment(
     Ok(StatusCode::CREATED)
 }
 
-fn owned_json(o: &OwnedActionRecord, now: i64) -> Value {
-    let mut v = action_json(&o.action);
-    v["workspace_id"] = json!(o.workspace_id);
-    v["workspace_name"] = json!(o.workspace_name);
-    v["gap_title"] = json!(o.gap_title);
-    v["overdue"] = json!(o.action.due_at.is_some_and(|d| d < now));
-    v
-}
-
+/// The caller's open actions across workspaces, the overdue marked.
+///
+/// Soonest due first; only actions whose gap the caller may still see.
+#[utoipa::path(
+    get,
+    path = "/api/v1/actions",
+    tag = "gaps",
+    responses((status = 200, description = "The open actions", body = MyActions)),
+)]
 async fn my_actions(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<MyActions>, ApiError> {
     let now = parallax_store::now_ms();
     let actions = state.app.my_actions(&actor).await?;
-    Ok(Json(
-        json!({ "actions": actions.iter().map(|o| owned_json(o, now)).collect::<Vec<_>>() }),
-    ))
+    Ok(Json(MyActions {
+        actions: actions.iter().map(|o| OwnedAction::new(o, now)).collect(),
+    }))
 }

@@ -1,22 +1,35 @@
 //! The JSON API under `/api/v1`. It covers what the pages do; callers
 //! authenticate with a personal token (`Authorization: Bearer px_…`) or the
-//! session cookie.
+//! session cookie. Every route is registered with its OpenAPI operation
+//! (see [`openapi`]); the bodies are the types of [`crate::views`].
 
 mod accounts;
+mod docs;
 mod gaps;
 mod openapi;
 mod preconditions;
 mod rounds;
 mod workspaces;
 
-use crate::Routes;
+use utoipa_axum::router::OpenApiRouter;
 
-pub(crate) fn routes() -> Routes {
-    let mut routes = Vec::new();
-    routes.extend(accounts::routes());
-    routes.extend(workspaces::routes());
-    routes.extend(rounds::routes());
-    routes.extend(gaps::routes());
-    routes.extend(openapi::routes());
-    routes
+use crate::AppState;
+
+pub(crate) use openapi::DOCUMENT;
+
+/// Every API route with its documentation.
+pub(crate) fn router() -> OpenApiRouter<AppState> {
+    openapi::router()
+        .merge(accounts::router())
+        .merge(workspaces::router())
+        .merge(rounds::router())
+        .merge(gaps::router())
+}
+
+/// The path templates of the API, as documented.
+pub(crate) fn paths() -> Vec<&'static str> {
+    DOCUMENT["paths"]
+        .as_object()
+        .map(|paths| paths.keys().map(String::as_str).collect())
+        .unwrap_or_default()
 }

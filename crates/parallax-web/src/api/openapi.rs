@@ -1,354 +1,369 @@
-//! The OpenAPI document of the JSON API, served at `/api/openapi.json`.
-//! A test checks that every API route appears in it.
+//! The OpenAPI 3.1 document of the JSON API, served at `/api/openapi.json`
+//! and as a page at `/api/docs`.
+//!
+//! It is generated: every API route is registered through utoipa-axum's
+//! `OpenApiRouter`, so a route cannot exist without its operation, and every
+//! body is a type of [`crate::views`] with a schema. What every operation
+//! shares is added here by rule, from what the operation declares, instead of
+//! being repeated on each handler:
+//!
+//! - path parameters not declared by name (`{…_id}` and `{number}` are
+//!   integers, `{key}` and `{secret}` strings);
+//! - the security schemes (bearer token, session cookie) unless the operation
+//!   declares itself anonymous with `security(())`;
+//! - the error responses each kind of operation can give (400 for parameters
+//!   that do not parse, 401 and 403 for signed-in operations, 403 for
+//!   cross-site writes, 404, 409 for writes, 413 / 415 / 422 for bodies,
+//!   412 where `If-Match` is read), every one with the error envelope;
+//! - the rule for writes that take no body, the description of every
+//!   `ETag`, and operation ids that are unique.
+
+use std::sync::LazyLock;
 
 use axum::Json;
-use axum::routing::get;
 use serde_json::{Map, Value, json};
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-use crate::Routes;
+use crate::AppState;
+use crate::views::ErrorBody;
 
-pub(super) fn routes() -> Routes {
-    vec![("/api/openapi.json", get(document))]
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Parallax API",
+        description = "Everything the Parallax pages do. Authenticate with a personal token \
+            (`Authorization: Bearer px_…`, created on the account page or with `POST /api/v1/tokens`) \
+            or the session cookie that signing in sets. Every error is one JSON envelope, \
+            `{\"error\": {\"code\", \"message\", \"fields\"}}`. Versioned resources answer an `ETag`; \
+            a write names the version it read as `If-Match: \"N\"` (or a `version` field), and a \
+            stale write answers 409 with `error.current`.",
+    ),
+    components(schemas(ErrorBody)),
+    tags(
+        (name = "accounts", description = "Sign-up, sessions, the caller, passwords and personal tokens"),
+        (name = "workspaces", description = "Workspaces, members, invitations, settings and the audit log"),
+        (name = "vision", description = "The vision: questions and pillars, versioned"),
+        (name = "rounds", description = "Rounds of blind answers, the reveal and the listening session"),
+        (name = "gaps", description = "The gap register: proposals, decisions, actions, patterns"),
+        (name = "documentation", description = "This document"),
+    ),
+)]
+struct ApiDoc;
+
+/// The base of the API's router: the document's info, shared schemas and
+/// tags, and the document's own routes.
+pub(super) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(document))
+        .routes(routes!(super::docs::page))
 }
 
-/// (method, path, summary).
-const OPERATIONS: &[(&str, &str, &str)] = &[
-    (
-        "post",
-        "/api/v1/signup",
-        "Create the first account (or any, with open sign-up) and its workspace",
-    ),
-    (
-        "post",
-        "/api/v1/session",
-        "Sign in with e-mail and password (sets the session cookie)",
-    ),
-    ("delete", "/api/v1/session", "Sign out"),
-    ("get", "/api/v1/me", "The caller's account"),
-    (
-        "put",
-        "/api/v1/me/password",
-        "Change the caller's password (current, password); other sessions end",
-    ),
-    (
-        "post",
-        "/api/v1/invites/{secret}/signup",
-        "Create an account through an invitation (name, email, password) and sign in",
-    ),
-    ("get", "/api/v1/tokens", "The caller's personal API tokens"),
-    (
-        "post",
-        "/api/v1/tokens",
-        "Create a personal API token (the secret is returned once)",
-    ),
-    (
-        "delete",
-        "/api/v1/tokens/{token_id}",
-        "Revoke a personal API token",
-    ),
-    ("get", "/api/v1/workspaces", "The caller's workspaces"),
-    ("post", "/api/v1/workspaces", "Create a workspace"),
-    ("get", "/api/v1/workspaces/{workspace_id}", "One workspace"),
-    (
-        "get",
-        "/api/v1/workspaces/{workspace_id}/members",
-        "Members and roles",
-    ),
-    (
-        "patch",
-        "/api/v1/workspaces/{workspace_id}/members/{user_id}",
-        "Change a member's role (owners)",
-    ),
-    (
-        "delete",
-        "/api/v1/workspaces/{workspace_id}/members/{user_id}",
-        "Remove a member; their sessions and tokens no longer reach this workspace (owners)",
-    ),
-    (
-        "get",
-        "/api/v1/workspaces/{workspace_id}/invites",
-        "Open invitations (owners)",
-    ),
-    (
-        "post",
-        "/api/v1/workspaces/{workspace_id}/invites",
-        "Create a single-use invitation link for a role (owners)",
-    ),
-    (
-        "delete",
-        "/api/v1/workspaces/{workspace_id}/invites/{invite_id}",
-        "Revoke an invitation (owners)",
-    ),
-    (
-        "get",
-        "/api/v1/workspaces/{workspace_id}/audit",
-        "The audit log (owners)",
-    ),
-    (
-        "patch",
-        "/api/v1/workspaces/{workspace_id}/settings",
-        "Switch the analysis on or off: {\"analysis_enabled\": bool} (owners)",
-    ),
-    (
-        "get",
-        "/api/v1/invites/{secret}",
-        "What an invitation link admits to",
-    ),
-    (
-        "post",
-        "/api/v1/invites/{secret}/accept",
-        "Accept an invitation as the signed-in caller",
-    ),
-    (
-        "get",
-        "/api/v1/workspaces/{workspace_id}/vision",
-        "The newest vision version (ETag: its version)",
-    ),
-    (
-        "get",
-        "/api/v1/workspaces/{workspace_id}/vision/versions",
-        "Every vision version",
-    ),
-    (
-        "get",
-        "/api/v1/workspaces/{workspace_id}/vision/versions/{number}",
-        "One vision version",
-    ),
-    (
-        "get",
-        "/api/v1/workspaces/{workspace_id}/vision/compare",
-        "Questions and pillars added, removed, changed between ?from=N&to=M",
-    ),
-    (
-        "post",
-        "/api/v1/workspaces/{workspace_id}/vision/questions",
-        "Add a question (If-Match: vision version)",
-    ),
-    (
-        "put",
-        "/api/v1/workspaces/{workspace_id}/vision/questions/{key}",
-        "Change a question (If-Match)",
-    ),
-    (
-        "delete",
-        "/api/v1/workspaces/{workspace_id}/vision/questions/{key}",
-        "Remove a question (If-Match)",
-    ),
-    (
-        "post",
-        "/api/v1/workspaces/{workspace_id}/vision/questions/{key}/move",
-        "Move a question up or down (If-Match)",
-    ),
-    (
-        "put",
-        "/api/v1/workspaces/{workspace_id}/vision/pillars",
-        "Replace the pillars (If-Match)",
-    ),
-    (
-        "get",
-        "/api/v1/workspaces/{workspace_id}/rounds",
-        "Rounds the caller may see",
-    ),
-    (
-        "post",
-        "/api/v1/workspaces/{workspace_id}/rounds",
-        "Open a draft round on the newest vision version",
-    ),
-    (
-        "get",
-        "/api/v1/workspaces/{workspace_id}/rounds/{round_id}",
-        "A round: state, participants and who submitted, the caller's own answers",
-    ),
-    (
-        "put",
-        "/api/v1/workspaces/{workspace_id}/rounds/{round_id}/participants",
-        "Replace the participants of a draft round",
-    ),
-    (
-        "post",
-        "/api/v1/workspaces/{workspace_id}/rounds/{round_id}/send",
-        "Send a draft round",
-    ),
-    (
-        "post",
-        "/api/v1/workspaces/{workspace_id}/rounds/{round_id}/reveal",
-        "Reveal; {\"confirm\": true} leaves out who has not submitted",
-    ),
-    (
-        "post",
-        "/api/v1/workspaces/{workspace_id}/rounds/{round_id}/close",
-        "Close a revealed round",
-    ),
-    (
-        "put",
-        "/api/v1/workspaces/{workspace_id}/rounds/{round_id}/answers/{key}",
-        "Save the caller's answer (If-Match: its version; none for a first answer)",
-    ),
-    (
-        "post",
-        "/api/v1/workspaces/{workspace_id}/rounds/{round_id}/submit",
-        "Submit the caller's answers",
-    ),
-    (
-        "get",
-        "/api/v1/workspaces/{workspace_id}/rounds/{round_id}/session",
-        "The listening session (after the reveal)",
-    ),
-    (
-        "put",
-        "/api/v1/workspaces/{workspace_id}/rounds/{round_id}/notes/{key}/{participant_id}",
-        "Note and flag one question for one participant (If-Match)",
-    ),
-    (
-        "post",
-        "/api/v1/workspaces/{workspace_id}/rounds/{round_id}/clarifications",
-        "Ask a participant a clarifying question",
-    ),
-    (
-        "post",
-        "/api/v1/workspaces/{workspace_id}/rounds/{round_id}/clarifications/{clarification_id}/answer",
-        "Answer a clarifying question put to the caller",
-    ),
-    (
-        "get",
-        "/api/v1/workspaces/{workspace_id}/gaps",
-        "The gap register: gaps from revealed rounds the caller may see, with open actions and the next round's check",
-    ),
-    (
-        "post",
-        "/api/v1/workspaces/{workspace_id}/gaps",
-        "Add a gap by hand from a revealed round (not advisors)",
-    ),
-    (
-        "get",
-        "/api/v1/workspaces/{workspace_id}/gaps/proposals",
-        "Gaps the analysis and the flags propose, never duplicates of open gaps (owners and leaders)",
-    ),
-    (
-        "post",
-        "/api/v1/workspaces/{workspace_id}/gaps/proposals/accept",
-        "Accept a proposal: {round_id, key} with optional title, description, severity",
-    ),
-    (
-        "post",
-        "/api/v1/workspaces/{workspace_id}/gaps/proposals/dismiss",
-        "Dismiss a proposal for good: {round_id, key}",
-    ),
-    (
-        "get",
-        "/api/v1/workspaces/{workspace_id}/gaps/patterns",
-        "Gaps recurring across questions, people and rounds: how often, since when, growing or shrinking",
-    ),
-    (
-        "get",
-        "/api/v1/workspaces/{workspace_id}/gaps/{gap_id}",
-        "One gap with actions, comments and history",
-    ),
-    (
-        "patch",
-        "/api/v1/workspaces/{workspace_id}/gaps/{gap_id}",
-        "Edit a gap, record the decision, change its status (version; confirm to close with open actions)",
-    ),
-    (
-        "post",
-        "/api/v1/workspaces/{workspace_id}/gaps/{gap_id}/actions",
-        "Add an action: kind, title, owner_id, due_at",
-    ),
-    (
-        "patch",
-        "/api/v1/workspaces/{workspace_id}/gaps/{gap_id}/actions/{action_id}",
-        "Set an action's status (managers or its owner)",
-    ),
-    (
-        "post",
-        "/api/v1/workspaces/{workspace_id}/gaps/{gap_id}/actions/{action_id}/comments",
-        "Comment on an action",
-    ),
-    (
-        "get",
-        "/api/v1/actions",
-        "The caller's open actions across workspaces (overdue marked)",
-    ),
-    ("get", "/api/openapi.json", "This document"),
-];
+/// The finished document, built once.
+pub(crate) static DOCUMENT: LazyLock<Value> =
+    LazyLock::new(|| conventions(super::router().into_openapi()));
 
-fn error_response(description: &str) -> Value {
-    json!({ "description": description, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } })
+/// This document: the OpenAPI 3.1 description of every API operation.
+#[utoipa::path(
+    get,
+    path = "/api/openapi.json",
+    tag = "documentation",
+    security(()),
+    responses((status = 200, description = "The OpenAPI document", content_type = "application/json", body = Object)),
+)]
+async fn document() -> Json<&'static Value> {
+    Json(&DOCUMENT)
 }
 
-/// Builds the OpenAPI 3.1 document.
-pub(crate) fn build() -> Value {
-    let mut paths = Map::new();
-    for (method, path, summary) in OPERATIONS {
-        let parameters: Vec<Value> = path
-            .split('/')
-            .filter_map(|segment| segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
-            .map(|name| {
-                let schema = if name == "key" || name == "secret" {
-                    json!({"type": "string"})
-                } else {
-                    json!({"type": "integer"})
-                };
-                json!({ "name": name, "in": "path", "required": true, "schema": schema })
-            })
-            .collect();
-        let mut operation = json!({
-            "summary": summary,
-            "parameters": parameters,
-            "responses": {
-                "2XX": { "description": "Success" },
-                "401": error_response("Not signed in"),
-                "403": error_response("Signed in, but the role does not allow this"),
-                "404": error_response("No such thing, or not visible to the caller"),
-                "409": error_response("Conflicts with the current state; a stale write carries `error.current`"),
-                "422": error_response("Invalid input; `error.fields` lists each field"),
-            }
-        });
-        if matches!(*method, "post" | "put" | "patch") {
-            operation["requestBody"] = json!({ "required": false, "content": { "application/json": { "schema": { "type": "object" } } } });
-        }
-        paths
-            .entry(path.to_string())
-            .or_insert_with(|| json!({}))
-            .as_object_mut()
-            .expect("path items are objects")
-            .insert(method.to_string(), operation);
-    }
-    json!({
-        "openapi": "3.1.0",
-        "info": { "title": "Parallax API", "version": env!("CARGO_PKG_VERSION"),
-                  "description": "Everything the Parallax pages do. Authenticate with `Authorization: Bearer px_…` (a personal token) or the session cookie." },
-        "components": {
-            "securitySchemes": { "token": { "type": "http", "scheme": "bearer" }, "cookie": { "type": "apiKey", "in": "cookie", "name": "px_session" } },
-            "schemas": { "Error": { "type": "object", "properties": { "error": { "type": "object", "properties": {
-                "code": { "type": "string" }, "message": { "type": "string" }, "fields": { "type": "array" }, "current": { "type": "object" }
-            } } } } }
+const CSRF_RULE: &str = "A write authenticated by the session cookie (or by nothing) must come \
+    from this site: `Sec-Fetch-Site: same-origin` (or `none`), or an `Origin` of this server; \
+    otherwise it is refused with 403. A write with a bearer token and no cookie needs neither.";
+
+/// Applies the shared rules to every operation and adds the security
+/// schemes.
+fn conventions(doc: utoipa::openapi::OpenApi) -> Value {
+    let mut doc = serde_json::to_value(doc).expect("an OpenAPI document serialises");
+    doc["components"]["securitySchemes"] = json!({
+        "token": {
+            "type": "http", "scheme": "bearer",
+            "description": "A personal API token, `px_…` (POST /api/v1/tokens). Writes need no Origin header."
         },
-        "security": [{ "token": [] }, { "cookie": [] }],
-        "paths": paths,
-    })
+        "cookie": {
+            "type": "apiKey", "in": "cookie", "name": "px_session",
+            "description": format!("The session cookie set by signing in. {CSRF_RULE}")
+        }
+    });
+    if let Some(paths) = doc["paths"].as_object_mut() {
+        for (path, item) in paths.iter_mut() {
+            let Some(item) = item.as_object_mut() else {
+                continue;
+            };
+            for (method, operation) in item.iter_mut() {
+                apply(path, method, operation);
+            }
+        }
+    }
+    unique_operation_ids(&mut doc);
+    doc
 }
 
-async fn document() -> Json<Value> {
-    Json(build())
+/// Operation ids are the handlers' names; where two modules use the same
+/// name (`list`), the tag is put in front (`gaps_list`).
+fn unique_operation_ids(doc: &mut Value) {
+    let Some(paths) = doc["paths"].as_object_mut() else {
+        return;
+    };
+    let operations = || {
+        paths
+            .values()
+            .filter_map(Value::as_object)
+            .flat_map(|item| item.values())
+    };
+    let mut seen = std::collections::HashMap::<String, usize>::new();
+    for operation in operations() {
+        if let Some(id) = operation["operationId"].as_str() {
+            *seen.entry(id.to_owned()).or_default() += 1;
+        }
+    }
+    for operation in paths
+        .values_mut()
+        .filter_map(Value::as_object_mut)
+        .flat_map(|item| item.values_mut())
+    {
+        let id = operation["operationId"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        if seen.get(&id).copied().unwrap_or_default() > 1 {
+            let tag = operation["tags"][0].as_str().unwrap_or("api").to_owned();
+            operation["operationId"] = Value::String(format!("{tag}_{id}"));
+        }
+    }
+}
+
+/// The names of a path template's parameters.
+fn path_parameters(path: &str) -> impl Iterator<Item = &str> {
+    path.split('/')
+        .filter_map(|segment| segment.strip_prefix('{')?.strip_suffix('}'))
+}
+
+fn apply(path: &str, method: &str, operation: &mut Value) {
+    let write = matches!(method, "post" | "put" | "patch" | "delete");
+    let parameters = operation
+        .as_object_mut()
+        .expect("operations are objects")
+        .entry("parameters")
+        .or_insert_with(|| json!([]));
+    let list = parameters.as_array_mut().expect("parameters are a list");
+    for name in path_parameters(path) {
+        if !list.iter().any(|p| p["name"] == name && p["in"] == "path") {
+            let schema = if name.ends_with("_id") || name == "number" {
+                json!({ "type": "integer", "format": "int64" })
+            } else {
+                json!({ "type": "string" })
+            };
+            list.push(json!({ "name": name, "in": "path", "required": true, "schema": schema }));
+        }
+    }
+    let has_parameters = !list.is_empty();
+    let reads_if_match = list.iter().any(|p| p["name"] == "If-Match");
+    if list.is_empty() {
+        operation
+            .as_object_mut()
+            .expect("operations are objects")
+            .remove("parameters");
+    }
+    let anonymous = operation.get("security") == Some(&json!([{}]));
+    if operation.get("security").is_none() {
+        operation["security"] = json!([{ "token": [] }, { "cookie": [] }]);
+    }
+    let has_body = operation.get("requestBody").is_some();
+    if write && !has_body {
+        let rule = "Takes no body: anything but white space is refused with 422.";
+        append_description(operation, rule);
+    }
+
+    let mut errors: Vec<(&str, String)> = Vec::new();
+    match (has_parameters, has_body) {
+        (true, true) => errors.push((
+            "400",
+            "A path or query parameter does not parse (an id that is not a number or is over \
+             2^63 − 1, bytes that are not UTF-8), or the body is not JSON"
+                .into(),
+        )),
+        (true, false) => errors.push((
+            "400",
+            "A path or query parameter does not parse (an id that is not a number or is over \
+             2^63 − 1, bytes that are not UTF-8)"
+                .into(),
+        )),
+        (false, true) => errors.push(("400", "The body is not JSON".into())),
+        (false, false) => {}
+    }
+    if !anonymous {
+        errors.push(("401", "Not signed in: no valid token or session".into()));
+    }
+    match (anonymous, write) {
+        (false, true) => errors.push((
+            "403",
+            format!("The caller's role does not allow this. {CSRF_RULE}"),
+        )),
+        (false, false) => errors.push(("403", "The caller's role does not allow this".into())),
+        (true, true) => errors.push(("403", CSRF_RULE.into())),
+        (true, false) => {}
+    }
+    if has_parameters {
+        errors.push((
+            "404",
+            "No such thing, or not visible to the caller (the two are not told apart)".into(),
+        ));
+    }
+    if write {
+        errors.push((
+            "409",
+            "Conflicts with the current state (e.g. a round no longer open); a stale write \
+             carries what is stored now in `error.current`"
+                .into(),
+        ));
+    }
+    if reads_if_match {
+        errors.push((
+            "412",
+            "`If-Match: *` was sent but there is nothing yet to match".into(),
+        ));
+    }
+    errors.push((
+        "413",
+        format!("The body is over {} KiB", crate::MAX_BODY_BYTES / 1024),
+    ));
+    if has_body {
+        errors.push(("415", "The body is not sent as `application/json`".into()));
+    }
+    if write {
+        errors.push((
+            "422",
+            "The body is not valid: `error.fields` names each invalid field by its path".into(),
+        ));
+    }
+    let responses = operation["responses"]
+        .as_object_mut()
+        .expect("every operation has responses");
+    for (status, description) in errors {
+        if !write && !has_body && status == "413" {
+            continue;
+        }
+        responses
+            .entry(status)
+            .or_insert_with(|| json!({ "description": description }));
+    }
+    for (status, response) in responses.iter_mut() {
+        if let Some(etag) = response.pointer_mut("/headers/ETag")
+            && etag.get("description").is_none()
+        {
+            etag["description"] = Value::String(super::preconditions::ETAG.to_owned());
+        }
+        let error = status.starts_with('4') || status.starts_with('5');
+        if error && response.get("content").is_none() {
+            response["content"] = json!({
+                "application/json": { "schema": { "$ref": "#/components/schemas/ErrorBody" } }
+            });
+        }
+    }
+}
+
+fn append_description(operation: &mut Value, text: &str) {
+    let current = operation
+        .get("description")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let joined = if current.is_empty() {
+        text.to_owned()
+    } else {
+        format!("{current}\n\n{text}")
+    };
+    operation["description"] = Value::String(joined);
+}
+
+/// The operations of the document, as (method, path, operation).
+pub(crate) fn operations()
+-> impl Iterator<Item = (&'static str, &'static str, &'static Map<String, Value>)> {
+    DOCUMENT["paths"]
+        .as_object()
+        .into_iter()
+        .flat_map(|paths| paths.iter())
+        .flat_map(|(path, item)| {
+            item.as_object()
+                .into_iter()
+                .flat_map(|item| item.iter())
+                .filter_map(move |(method, operation)| {
+                    Some((method.as_str(), path.as_str(), operation.as_object()?))
+                })
+        })
 }
 
 #[cfg(test)]
 mod tests {
+    use super::DOCUMENT;
+
     #[test]
-    fn every_api_route_is_documented() {
-        let documented: Vec<&str> = super::OPERATIONS.iter().map(|(_, path, _)| *path).collect();
-        for path in crate::route_paths()
-            .into_iter()
-            .filter(|p| p.starts_with("/api/"))
-        {
+    fn every_operation_has_typed_bodies_and_its_errors() {
+        assert_eq!(DOCUMENT["openapi"], "3.1.0");
+        let mut ids: Vec<&str> = super::operations()
+            .map(|(_, _, op)| op["operationId"].as_str().expect("an operation id"))
+            .collect();
+        let count = ids.len();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), count, "operation ids repeat");
+        for (method, path, operation) in super::operations() {
+            let responses = operation["responses"].as_object().expect("responses");
+            let success = responses
+                .iter()
+                .find(|(status, _)| status.starts_with('2'))
+                .unwrap_or_else(|| panic!("{method} {path} has no success response"));
+            // 204, and a 201 that answers nothing but its status.
+            let no_content = matches!(success.0.as_str(), "201" | "204");
             assert!(
-                documented.contains(&path),
-                "{path} is missing from the OpenAPI document"
+                no_content || success.1.get("content").is_some(),
+                "{method} {path}: its success response has no body type"
+            );
+            for (status, response) in responses {
+                if status.starts_with('4') {
+                    assert_eq!(
+                        response["content"]["application/json"]["schema"]["$ref"],
+                        "#/components/schemas/ErrorBody",
+                        "{method} {path} {status}"
+                    );
+                }
+            }
+            if let Some(body) = operation.get("requestBody") {
+                let schema = &body["content"]["application/json"]["schema"];
+                assert!(
+                    schema.get("$ref").is_some(),
+                    "{method} {path}: the request body is not a named type: {schema}"
+                );
+            }
+            for name in super::path_parameters(path) {
+                let parameters = operation["parameters"].as_array().expect("parameters");
+                assert!(
+                    parameters.iter().any(|p| p["name"] == name),
+                    "{method} {path}: {name} undocumented"
+                );
+            }
+            let write = matches!(method, "post" | "put" | "patch" | "delete");
+            if write {
+                for status in ["403", "409", "413", "422"] {
+                    assert!(
+                        responses.contains_key(status),
+                        "{method} {path} lacks {status}"
+                    );
+                }
+            }
+            assert!(
+                operation["security"].is_array(),
+                "{method} {path} names no security"
             );
         }
-        let doc = super::build();
-        assert_eq!(doc["openapi"], "3.1.0");
-        assert!(doc["paths"]["/api/v1/workspaces/{workspace_id}/rounds/{round_id}/answers/{key}"]["put"].is_object());
     }
 }

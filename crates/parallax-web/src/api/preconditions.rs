@@ -9,6 +9,19 @@ use parallax_app::AppError;
 
 use crate::error::ApiError;
 
+/// How the document describes the `If-Match` header of a versioned write:
+/// `params(("If-Match" = Option<String>, Header, description = IF_MATCH))`.
+pub(super) const IF_MATCH: &str = "The version the write is based on, quoted (`\"N\"`, as \
+    the `ETag` or the `version` field of what was read gave it), or `*` for whatever is current. Instead of the header, the body may name it \
+    in its `version` field; the header wins.";
+
+/// How the document describes the `ETag` of a versioned resource.
+pub(super) const ETAG: &str = "The version of what is returned, quoted (`\"N\"`): send it back \
+    as `If-Match` with the next write.";
+
+/// How the document describes the 428 of a write that must name a version.
+pub(super) const VERSION_REQUIRED: &str = "No version named: send `If-Match` or a `version` field";
+
 /// What a write says it was based on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Expected {

@@ -6,179 +6,140 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put};
 use parallax_app::AppError;
-use parallax_app::analysis::AnalysisView;
-use parallax_app::rounds::{NewRound, RoundView, SessionView, VisionEdit};
-use parallax_domain::round::Flag;
-use parallax_domain::vision::{AnswerValue, Pillar, QuestionKind};
-use parallax_store::{AnswerRecord, NoteWrite, VisionRecord};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use parallax_app::rounds::{NewRound, VisionEdit};
+use parallax_domain::vision::{Pillar, VisionDiff};
+use parallax_store::NoteWrite;
+use serde::Serialize;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-use super::preconditions::{self, Expected};
+use super::preconditions::{self, Expected, IF_MATCH, VERSION_REQUIRED};
+use crate::AppState;
 use crate::auth::ApiActor;
 use crate::error::{ApiError, ApiJson, NoBody, OptionalApiJson};
-use crate::{AppState, Routes};
+use crate::views::rounds::{
+    Answer, AnswerBody, AskBody, ClarifyBody, CompareQuery, Created, Direction, MoveBody, Note,
+    NoteBody, ParticipantsBody, PillarsBody, QuestionBody, RevealBody, Round, RoundList,
+    RoundSummary, Session, Vision, VisionVersions,
+};
 
-pub(super) fn routes() -> Routes {
-    vec![
-        ("/api/v1/workspaces/{workspace_id}/vision", get(vision)),
-        (
-            "/api/v1/workspaces/{workspace_id}/vision/versions",
-            get(versions),
-        ),
-        (
-            "/api/v1/workspaces/{workspace_id}/vision/versions/{number}",
-            get(version),
-        ),
-        (
-            "/api/v1/workspaces/{workspace_id}/vision/compare",
-            get(compare),
-        ),
-        (
-            "/api/v1/workspaces/{workspace_id}/vision/questions",
-            post(add_question),
-        ),
-        (
-            "/api/v1/workspaces/{workspace_id}/vision/questions/{key}",
-            put(update_question).delete(remove_question),
-        ),
-        (
-            "/api/v1/workspaces/{workspace_id}/vision/questions/{key}/move",
-            post(move_question),
-        ),
-        (
-            "/api/v1/workspaces/{workspace_id}/vision/pillars",
-            put(set_pillars),
-        ),
-        (
-            "/api/v1/workspaces/{workspace_id}/rounds",
-            get(rounds).post(create_round),
-        ),
-        (
-            "/api/v1/workspaces/{workspace_id}/rounds/{round_id}",
-            get(round),
-        ),
-        (
-            "/api/v1/workspaces/{workspace_id}/rounds/{round_id}/participants",
-            put(participants),
-        ),
-        (
-            "/api/v1/workspaces/{workspace_id}/rounds/{round_id}/send",
-            post(send),
-        ),
-        (
-            "/api/v1/workspaces/{workspace_id}/rounds/{round_id}/reveal",
-            post(reveal),
-        ),
-        (
-            "/api/v1/workspaces/{workspace_id}/rounds/{round_id}/close",
-            post(close),
-        ),
-        (
-            "/api/v1/workspaces/{workspace_id}/rounds/{round_id}/answers/{key}",
-            put(save_answer),
-        ),
-        (
-            "/api/v1/workspaces/{workspace_id}/rounds/{round_id}/submit",
-            post(submit),
-        ),
-        (
-            "/api/v1/workspaces/{workspace_id}/rounds/{round_id}/session",
-            get(session),
-        ),
-        (
-            "/api/v1/workspaces/{workspace_id}/rounds/{round_id}/notes/{key}/{participant_id}",
-            put(save_note),
-        ),
-        (
-            "/api/v1/workspaces/{workspace_id}/rounds/{round_id}/clarifications",
-            post(ask),
-        ),
-        (
-            "/api/v1/workspaces/{workspace_id}/rounds/{round_id}/clarifications/{clarification_id}/answer",
-            post(clarify),
-        ),
-    ]
+/// The schemas no operation reaches by type: the reveal's optional body is
+/// named by reference, so that the document does not call it required.
+#[derive(OpenApi)]
+#[openapi(components(schemas(RevealBody)))]
+struct Schemas;
+
+pub(super) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(Schemas::openapi())
+        .routes(routes!(vision))
+        .routes(routes!(versions))
+        .routes(routes!(version))
+        .routes(routes!(compare))
+        .routes(routes!(add_question))
+        .routes(routes!(update_question, remove_question))
+        .routes(routes!(move_question))
+        .routes(routes!(set_pillars))
+        .routes(routes!(rounds, create_round))
+        .routes(routes!(round))
+        .routes(routes!(participants))
+        .routes(routes!(send))
+        .routes(routes!(reveal))
+        .routes(routes!(close))
+        .routes(routes!(save_answer))
+        .routes(routes!(submit))
+        .routes(routes!(session))
+        .routes(routes!(save_note))
+        .routes(routes!(ask))
+        .routes(routes!(clarify))
 }
 
-fn vision_json(v: &VisionRecord) -> Value {
-    json!({ "number": v.number, "version": v.version, "frozen": v.frozen, "questions": v.questions, "pillars": v.pillars, "updated_at": v.updated_at })
-}
-
-fn with_etag(version: i64, body: Value) -> Response {
+/// `body` with its version as the `ETag`.
+fn with_etag(version: i64, body: impl Serialize) -> Response {
     ([(header::ETAG, format!("\"{version}\""))], Json(body)).into_response()
 }
 
+/// The newest version of the vision.
+#[utoipa::path(
+    get,
+    path = "/api/v1/workspaces/{workspace_id}/vision",
+    tag = "vision",
+    responses((status = 200, description = "The newest version", body = Vision, headers(("ETag" = String)))),
+)]
 async fn vision(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     Path(workspace_id): Path<i64>,
 ) -> Result<Response, ApiError> {
     let (v, _) = state.app.vision(&actor, workspace_id).await?;
-    Ok(with_etag(v.version, vision_json(&v)))
+    Ok(with_etag(v.version, Vision::from(v)))
 }
 
+/// Every version of the vision, with how many questions each has.
+#[utoipa::path(
+    get,
+    path = "/api/v1/workspaces/{workspace_id}/vision/versions",
+    tag = "vision",
+    responses((status = 200, description = "The versions, newest first", body = VisionVersions)),
+)]
 async fn versions(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     Path(workspace_id): Path<i64>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<VisionVersions>, ApiError> {
     let list = state.app.vision_versions(&actor, workspace_id).await?;
-    Ok(Json(
-        json!({ "versions": list.iter().map(|v| json!({"number": v.number, "frozen": v.frozen, "questions": v.questions.len(), "updated_at": v.updated_at})).collect::<Vec<_>>() }),
-    ))
+    Ok(Json(VisionVersions {
+        versions: list.into_iter().map(Into::into).collect(),
+    }))
 }
 
+/// One version of the vision, by its number.
+#[utoipa::path(
+    get,
+    path = "/api/v1/workspaces/{workspace_id}/vision/versions/{number}",
+    tag = "vision",
+    params(("number" = i64, Path, description = "The version's number: 1, 2, 3…")),
+    responses((status = 200, description = "The version", body = Vision)),
+)]
 async fn version(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     Path((workspace_id, number)): Path<(i64, i64)>,
-) -> Result<Json<Value>, ApiError> {
-    Ok(Json(vision_json(
-        &state
-            .app
-            .vision_version(&actor, workspace_id, number)
-            .await?,
-    )))
+) -> Result<Json<Vision>, ApiError> {
+    let v = state
+        .app
+        .vision_version(&actor, workspace_id, number)
+        .await?;
+    Ok(Json(v.into()))
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct CompareQuery {
-    from: i64,
-    to: i64,
-}
-
+/// What changed between two versions of the vision.
+///
+/// Questions and pillars added, removed and changed (matched by key and by
+/// name), and whether the shared questions were reordered.
+#[utoipa::path(
+    get,
+    path = "/api/v1/workspaces/{workspace_id}/vision/compare",
+    tag = "vision",
+    params(CompareQuery),
+    responses((status = 200, description = "The differences from `from` to `to`", body = VisionDiff)),
+)]
 async fn compare(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     Path(workspace_id): Path<i64>,
     Query(q): Query<CompareQuery>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<VisionDiff>, ApiError> {
     let diff = state
         .app
         .vision_diff(&actor, workspace_id, q.from, q.to)
         .await?;
-    Ok(Json(json!(diff)))
+    Ok(Json(diff))
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct QuestionBody {
-    #[serde(default)]
-    version: Option<i64>,
-    prompt: String,
-    #[serde(default)]
-    help: String,
-    kind: QuestionKind,
-    /// Weight in the alignment index, 1–10; omitted: 1 for a new question,
-    /// unchanged for an edit.
-    #[serde(default)]
-    weight: Option<i64>,
-}
-
+/// Applies `edit` to the version of the vision the write names, and answers
+/// the vision it saved.
 async fn edit(
     state: &AppState,
     actor: &parallax_app::Actor,
@@ -196,9 +157,24 @@ async fn edit(
         .app
         .edit_vision(actor, workspace_id, version, edit)
         .await?;
-    Ok(with_etag(v.version, vision_json(&v)))
+    Ok(with_etag(v.version, Vision::from(v)))
 }
 
+/// Add a question at the end of the vision (at most 40).
+///
+/// As with every edit of the vision, a version that a round asks is never
+/// changed: the edit starts the next version.
+#[utoipa::path(
+    post,
+    path = "/api/v1/workspaces/{workspace_id}/vision/questions",
+    tag = "vision",
+    params(("If-Match" = Option<String>, Header, description = IF_MATCH)),
+    request_body = QuestionBody,
+    responses(
+        (status = 201, description = "Added; the vision as saved", body = Vision, headers(("ETag" = String))),
+        (status = 428, description = VERSION_REQUIRED),
+    ),
+)]
 async fn add_question(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
@@ -223,6 +199,21 @@ async fn add_question(
     Ok((StatusCode::CREATED, response).into_response())
 }
 
+/// Change a question of the vision: its wording, help, kind and weight.
+#[utoipa::path(
+    put,
+    path = "/api/v1/workspaces/{workspace_id}/vision/questions/{key}",
+    tag = "vision",
+    params(
+        ("key" = String, Path, description = "The question's key"),
+        ("If-Match" = Option<String>, Header, description = IF_MATCH),
+    ),
+    request_body = QuestionBody,
+    responses(
+        (status = 200, description = "Changed; the vision as saved", body = Vision, headers(("ETag" = String))),
+        (status = 428, description = VERSION_REQUIRED),
+    ),
+)]
 async fn update_question(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
@@ -247,6 +238,22 @@ async fn update_question(
     .await
 }
 
+/// Remove a question from the vision; the last one stays (409).
+///
+/// The version is named by `If-Match` only.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/workspaces/{workspace_id}/vision/questions/{key}",
+    tag = "vision",
+    params(
+        ("key" = String, Path, description = "The question's key"),
+        ("If-Match" = Option<String>, Header, description = IF_MATCH),
+    ),
+    responses(
+        (status = 200, description = "Removed; the vision as saved", body = Vision, headers(("ETag" = String))),
+        (status = 428, description = VERSION_REQUIRED),
+    ),
+)]
 async fn remove_question(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
@@ -265,14 +272,21 @@ async fn remove_question(
     .await
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct MoveBody {
-    #[serde(default)]
-    version: Option<i64>,
-    direction: String,
-}
-
+/// Move a question one place up or down in the vision's order.
+#[utoipa::path(
+    post,
+    path = "/api/v1/workspaces/{workspace_id}/vision/questions/{key}/move",
+    tag = "vision",
+    params(
+        ("key" = String, Path, description = "The question's key"),
+        ("If-Match" = Option<String>, Header, description = IF_MATCH),
+    ),
+    request_body = MoveBody,
+    responses(
+        (status = 200, description = "Moved; the vision as saved", body = Vision, headers(("ETag" = String))),
+        (status = 428, description = VERSION_REQUIRED),
+    ),
+)]
 async fn move_question(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
@@ -281,38 +295,31 @@ async fn move_question(
     ApiJson(body): ApiJson<MoveBody>,
 ) -> Result<Response, ApiError> {
     let version = preconditions::required(&headers, body.version)?;
-    let up = match body.direction.as_str() {
-        "up" => true,
-        "down" => false,
-        _ => return Err(AppError::invalid("direction", "must be \"up\" or \"down\"").into()),
-    };
     edit(
         &state,
         &actor,
         workspace_id,
         version,
-        VisionEdit::MoveQuestion { key, up },
+        VisionEdit::MoveQuestion {
+            key,
+            up: body.direction == Direction::Up,
+        },
     )
     .await
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct PillarBody {
-    name: String,
-    #[serde(default)]
-    description: String,
-    weight: i64,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct PillarsBody {
-    #[serde(default)]
-    version: Option<i64>,
-    pillars: Vec<PillarBody>,
-}
-
+/// Replace the pillars of the vision (at most 12).
+#[utoipa::path(
+    put,
+    path = "/api/v1/workspaces/{workspace_id}/vision/pillars",
+    tag = "vision",
+    params(("If-Match" = Option<String>, Header, description = IF_MATCH)),
+    request_body = PillarsBody,
+    responses(
+        (status = 200, description = "Replaced; the vision as saved", body = Vision, headers(("ETag" = String))),
+        (status = 428, description = VERSION_REQUIRED),
+    ),
+)]
 async fn set_pillars(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
@@ -337,37 +344,34 @@ async fn set_pillars(
     .await
 }
 
-fn answer_json(a: &AnswerRecord) -> Value {
-    json!({ "user_id": a.user_id, "question_key": a.question_key, "answer": a.value, "version": a.version, "updated_at": a.updated_at })
-}
-
-fn round_json(view: &RoundView) -> Value {
-    json!({
-        "id": view.round.id,
-        "title": view.round.title,
-        "state": view.round.state,
-        "due_at": view.round.due_at,
-        "vision_version": view.vision.number,
-        "questions": view.vision.questions,
-        "participants": view.participants.iter().map(|p| json!({
-            "user_id": p.user_id, "name": p.name, "submitted": p.submitted_at.is_some(), "excluded": p.excluded
-        })).collect::<Vec<_>>(),
-        "my_answers": view.my_answers.iter().map(answer_json).collect::<Vec<_>>(),
-        "can_manage": view.can_manage,
-    })
-}
-
+/// The rounds of the workspace the caller may see.
+#[utoipa::path(
+    get,
+    path = "/api/v1/workspaces/{workspace_id}/rounds",
+    tag = "rounds",
+    responses((status = 200, description = "The rounds, newest first", body = RoundList)),
+)]
 async fn rounds(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     Path(workspace_id): Path<i64>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<RoundList>, ApiError> {
     let (list, _) = state.app.rounds(&actor, workspace_id).await?;
-    Ok(Json(
-        json!({ "rounds": list.iter().map(|r| json!({"id": r.id, "title": r.title, "state": r.state, "due_at": r.due_at, "created_at": r.created_at})).collect::<Vec<_>>() }),
-    ))
+    Ok(Json(RoundList {
+        rounds: list.into_iter().map(RoundSummary::from).collect(),
+    }))
 }
 
+/// Open a draft round on the newest version of the vision, which freezes it.
+///
+/// The caller always takes part, besides the participants named.
+#[utoipa::path(
+    post,
+    path = "/api/v1/workspaces/{workspace_id}/rounds",
+    tag = "rounds",
+    request_body = NewRound,
+    responses((status = 201, description = "The new draft round", body = Round)),
+)]
 async fn create_round(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
@@ -376,25 +380,36 @@ async fn create_round(
 ) -> Result<Response, ApiError> {
     let round = state.app.create_round(&actor, workspace_id, &body).await?;
     let view = state.app.round(&actor, workspace_id, round.id).await?;
-    Ok((StatusCode::CREATED, Json(round_json(&view))).into_response())
+    Ok((StatusCode::CREATED, Json(Round::from(view))).into_response())
 }
 
+/// A round: its state, questions, participants and who has submitted.
+///
+/// With the caller's own answers; the others' are read in the listening
+/// session, after the reveal.
+#[utoipa::path(
+    get,
+    path = "/api/v1/workspaces/{workspace_id}/rounds/{round_id}",
+    tag = "rounds",
+    responses((status = 200, description = "The round", body = Round)),
+)]
 async fn round(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     Path((workspace_id, round_id)): Path<(i64, i64)>,
-) -> Result<Json<Value>, ApiError> {
-    Ok(Json(round_json(
-        &state.app.round(&actor, workspace_id, round_id).await?,
-    )))
+) -> Result<Json<Round>, ApiError> {
+    let view = state.app.round(&actor, workspace_id, round_id).await?;
+    Ok(Json(view.into()))
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ParticipantsBody {
-    participants: Vec<i64>,
-}
-
+/// Replace the participants of a draft round.
+#[utoipa::path(
+    put,
+    path = "/api/v1/workspaces/{workspace_id}/rounds/{round_id}/participants",
+    tag = "rounds",
+    request_body = ParticipantsBody,
+    responses((status = 204, description = "Replaced")),
+)]
 async fn participants(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
@@ -408,6 +423,13 @@ async fn participants(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// Send a draft round: its participants can answer.
+#[utoipa::path(
+    post,
+    path = "/api/v1/workspaces/{workspace_id}/rounds/{round_id}/send",
+    tag = "rounds",
+    responses((status = 204, description = "Sent")),
+)]
 async fn send(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
@@ -418,15 +440,21 @@ async fn send(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RevealBody {
-    #[serde(default)]
-    confirm: bool,
-}
-
-/// The body is optional: `{"confirm": true}` reveals even when not everyone
-/// has submitted.
+/// Reveal a round: answers lock and the listening session opens.
+///
+/// Only a round being answered is revealed. Everyone must have submitted
+/// (409 names who has not), unless the body is `{"confirm": true}`: then
+/// whoever has not is left out, with their answers.
+#[utoipa::path(
+    post,
+    path = "/api/v1/workspaces/{workspace_id}/rounds/{round_id}/reveal",
+    tag = "rounds",
+    request_body(
+        content = ref("#/components/schemas/RevealBody"),
+        description = "Optional: without a body, everyone must have submitted",
+    ),
+    responses((status = 204, description = "Revealed; the analysis is queued if it is on")),
+)]
 async fn reveal(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
@@ -441,6 +469,13 @@ async fn reveal(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// Close a revealed round: notes are no longer taken.
+#[utoipa::path(
+    post,
+    path = "/api/v1/workspaces/{workspace_id}/rounds/{round_id}/close",
+    tag = "rounds",
+    responses((status = 204, description = "Closed")),
+)]
 async fn close(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
@@ -454,14 +489,21 @@ async fn close(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct AnswerBody {
-    answer: AnswerValue,
-    #[serde(default)]
-    version: Option<i64>,
-}
-
+/// Save the caller's answer to one question.
+///
+/// Only while the round is being answered, also after submitting. A first
+/// answer names no version; a later one names the version it replaces.
+#[utoipa::path(
+    put,
+    path = "/api/v1/workspaces/{workspace_id}/rounds/{round_id}/answers/{key}",
+    tag = "rounds",
+    params(
+        ("key" = String, Path, description = "The question's key"),
+        ("If-Match" = Option<String>, Header, description = IF_MATCH),
+    ),
+    request_body = AnswerBody,
+    responses((status = 200, description = "Saved", body = Answer, headers(("ETag" = String)))),
+)]
 async fn save_answer(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
@@ -480,9 +522,18 @@ async fn save_answer(
         .app
         .save_answer(&actor, workspace_id, round_id, &key, &body.answer, expected)
         .await?;
-    Ok(with_etag(record.version, answer_json(&record)))
+    Ok(with_etag(record.version, Answer::from(record)))
 }
 
+/// Submit the caller's answers.
+///
+/// Every question must be answered first; the 422 names those that are not.
+#[utoipa::path(
+    post,
+    path = "/api/v1/workspaces/{workspace_id}/rounds/{round_id}/submit",
+    tag = "rounds",
+    responses((status = 204, description = "Submitted")),
+)]
 async fn submit(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
@@ -496,51 +547,43 @@ async fn submit(
     Ok(StatusCode::NO_CONTENT)
 }
 
-fn session_json(s: &SessionView) -> Value {
-    let mut body = round_json(&s.view);
-    body["analysis"] = match &s.analysis {
-        AnalysisView::Off => json!({ "status": "off" }),
-        AnalysisView::Pending => json!({ "status": "pending" }),
-        AnalysisView::Failed => json!({ "status": "failed" }),
-        AnalysisView::Done(analysis) => json!({ "status": "done", "result": analysis }),
-    };
-    body["answers"] = json!(s.answers.iter().map(answer_json).collect::<Vec<_>>());
-    body["notes"] = json!(s.notes.iter().map(|n| json!({
-        "question_key": n.question_key, "participant_id": n.participant_id, "note": n.body, "flag": n.flag, "version": n.version
-    })).collect::<Vec<_>>());
-    body["clarifications"] = json!(
-        s.clarifications
-            .iter()
-            .map(|c| json!({
-                "id": c.id, "question_key": c.question_key, "participant_id": c.participant_id,
-                "question": c.question, "answer": c.answer, "asked_at": c.asked_at
-            }))
-            .collect::<Vec<_>>()
-    );
-    body
-}
-
+/// The listening session of a revealed round.
+///
+/// The answers side by side, notes, flags, clarifications and the analysis.
+/// Before the reveal it answers 409.
+#[utoipa::path(
+    get,
+    path = "/api/v1/workspaces/{workspace_id}/rounds/{round_id}/session",
+    tag = "rounds",
+    responses(
+        (status = 200, description = "The session", body = Session),
+        (status = 409, description = "The round is not revealed yet: the session opens at the reveal"),
+    ),
+)]
 async fn session(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     Path((workspace_id, round_id)): Path<(i64, i64)>,
-) -> Result<Json<Value>, ApiError> {
-    Ok(Json(session_json(
-        &state.app.session(&actor, workspace_id, round_id).await?,
-    )))
+) -> Result<Json<Session>, ApiError> {
+    let session = state.app.session(&actor, workspace_id, round_id).await?;
+    Ok(Json(session.into()))
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct NoteBody {
-    #[serde(default)]
-    note: String,
-    #[serde(default)]
-    flag: Option<Flag>,
-    #[serde(default)]
-    version: Option<i64>,
-}
-
+/// Note and flag one question for one participant.
+///
+/// Only while the round is revealed. A first note names no version; a later
+/// one names the version it replaces.
+#[utoipa::path(
+    put,
+    path = "/api/v1/workspaces/{workspace_id}/rounds/{round_id}/notes/{key}/{participant_id}",
+    tag = "rounds",
+    params(
+        ("key" = String, Path, description = "The question's key"),
+        ("If-Match" = Option<String>, Header, description = IF_MATCH),
+    ),
+    request_body = NoteBody,
+    responses((status = 200, description = "Saved", body = Note, headers(("ETag" = String)))),
+)]
 async fn save_note(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
@@ -573,20 +616,19 @@ async fn save_note(
             },
         )
         .await?;
-    Ok(with_etag(
-        note.version,
-        json!({ "question_key": note.question_key, "participant_id": note.participant_id, "note": note.body, "flag": note.flag, "version": note.version }),
-    ))
+    Ok(with_etag(note.version, Note::from(note)))
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct AskBody {
-    question_key: String,
-    participant_id: i64,
-    question: String,
-}
-
+/// Ask a participant a clarifying question about their answer.
+///
+/// Only while the round is revealed.
+#[utoipa::path(
+    post,
+    path = "/api/v1/workspaces/{workspace_id}/rounds/{round_id}/clarifications",
+    tag = "rounds",
+    request_body = AskBody,
+    responses((status = 201, description = "Asked", body = Created)),
+)]
 async fn ask(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
@@ -604,15 +646,19 @@ async fn ask(
             &body.question,
         )
         .await?;
-    Ok((StatusCode::CREATED, Json(json!({ "id": id }))).into_response())
+    Ok((StatusCode::CREATED, Json(Created { id })).into_response())
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ClarifyBody {
-    answer: String,
-}
-
+/// Answer a clarifying question put to the caller.
+///
+/// Until the round is closed.
+#[utoipa::path(
+    post,
+    path = "/api/v1/workspaces/{workspace_id}/rounds/{round_id}/clarifications/{clarification_id}/answer",
+    tag = "rounds",
+    request_body = ClarifyBody,
+    responses((status = 204, description = "Answered")),
+)]
 async fn clarify(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,

@@ -4,109 +4,115 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, patch, post};
 use parallax_app::AppError;
 use parallax_domain::workspace::Role;
-use parallax_store::{InviteRecord, MemberRecord};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
+use crate::AppState;
 use crate::auth::ApiActor;
 use crate::error::{ApiError, ApiJson, NoBody};
-use crate::{AppState, Routes};
+use crate::views::accounts::WorkspaceRef;
+use crate::views::workspaces::{
+    AuditEntry, AuditLog, CreatedInvite, Invite, InviteList, InvitePreview, Joined, MemberList,
+    Membership, NewWorkspace, RoleBody, Settings, Workspace, WorkspaceList,
+};
 
-pub(super) fn routes() -> Routes {
-    vec![
-        ("/api/v1/workspaces", get(list).post(create)),
-        ("/api/v1/workspaces/{workspace_id}", get(show)),
-        ("/api/v1/workspaces/{workspace_id}/members", get(members)),
-        (
-            "/api/v1/workspaces/{workspace_id}/members/{user_id}",
-            patch(set_role).delete(remove_member),
-        ),
-        (
-            "/api/v1/workspaces/{workspace_id}/invites",
-            get(invites).post(create_invite),
-        ),
-        (
-            "/api/v1/workspaces/{workspace_id}/invites/{invite_id}",
-            delete(revoke_invite),
-        ),
-        ("/api/v1/workspaces/{workspace_id}/audit", get(audit)),
-        (
-            "/api/v1/workspaces/{workspace_id}/settings",
-            patch(settings),
-        ),
-        ("/api/v1/invites/{secret}", get(preview)),
-        ("/api/v1/invites/{secret}/accept", post(accept)),
-    ]
+pub(super) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(show))
+        .routes(routes!(members))
+        .routes(routes!(set_role, remove_member))
+        .routes(routes!(invites, create_invite))
+        .routes(routes!(revoke_invite))
+        .routes(routes!(audit))
+        .routes(routes!(settings))
+        .routes(routes!(preview))
+        .routes(routes!(accept))
 }
 
-fn member_json(m: &MemberRecord) -> Value {
-    json!({ "user_id": m.user_id, "name": m.name, "email": m.email, "role": m.role, "joined_at": m.joined_at })
-}
-
-fn invite_json(i: &InviteRecord) -> Value {
-    json!({ "id": i.id, "role": i.role, "created_at": i.created_at, "expires_at": i.expires_at })
-}
-
+/// The caller's workspaces, with the caller's role in each.
+#[utoipa::path(
+    get,
+    path = "/api/v1/workspaces",
+    tag = "workspaces",
+    responses((status = 200, description = "The workspaces", body = WorkspaceList)),
+)]
 async fn list(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<WorkspaceList>, ApiError> {
     let memberships = state.app.my_workspaces(&actor).await?;
-    Ok(Json(json!({
-        "workspaces": memberships.iter().map(|m| json!({
-            "id": m.workspace.id, "name": m.workspace.name, "role": m.role
-        })).collect::<Vec<_>>()
-    })))
+    Ok(Json(WorkspaceList {
+        workspaces: memberships
+            .iter()
+            .map(|m| Membership {
+                id: m.workspace.id,
+                name: m.workspace.name.clone(),
+                role: m.role,
+            })
+            .collect(),
+    }))
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct NewWorkspace {
-    name: String,
-}
-
+/// Create a workspace; the caller owns it.
+#[utoipa::path(
+    post,
+    path = "/api/v1/workspaces",
+    tag = "workspaces",
+    request_body = NewWorkspace,
+    responses((status = 201, description = "Created", body = Membership)),
+)]
 async fn create(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     ApiJson(form): ApiJson<NewWorkspace>,
 ) -> Result<Response, ApiError> {
     let workspace = state.app.create_workspace(&actor, &form.name).await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(json!({ "id": workspace.id, "name": workspace.name, "role": Role::Owner })),
-    )
-        .into_response())
+    let body = Membership {
+        id: workspace.id,
+        name: workspace.name,
+        role: Role::Owner,
+    };
+    Ok((StatusCode::CREATED, Json(body)).into_response())
 }
 
+/// One workspace.
+#[utoipa::path(
+    get,
+    path = "/api/v1/workspaces/{workspace_id}",
+    tag = "workspaces",
+    responses((status = 200, description = "The workspace", body = Workspace)),
+)]
 async fn show(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     Path(workspace_id): Path<i64>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Workspace>, ApiError> {
     let view = state.app.workspace(&actor, workspace_id).await?;
-    Ok(Json(
-        json!({ "id": view.workspace.id, "name": view.workspace.name, "role": view.role, "created_at": view.workspace.created_at }),
-    ))
+    Ok(Json(Workspace {
+        id: view.workspace.id,
+        name: view.workspace.name,
+        role: view.role,
+        created_at: view.workspace.created_at,
+    }))
 }
 
+/// The members of a workspace and their roles.
+#[utoipa::path(
+    get,
+    path = "/api/v1/workspaces/{workspace_id}/members",
+    tag = "workspaces",
+    responses((status = 200, description = "The members", body = MemberList)),
+)]
 async fn members(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     Path(workspace_id): Path<i64>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<MemberList>, ApiError> {
     let members = state.app.members(&actor, workspace_id).await?;
-    Ok(Json(
-        json!({ "members": members.iter().map(member_json).collect::<Vec<_>>() }),
-    ))
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RoleBody {
-    role: String,
+    Ok(Json(MemberList { members }))
 }
 
 fn parse_role(raw: &str) -> Result<Role, ApiError> {
@@ -114,6 +120,14 @@ fn parse_role(raw: &str) -> Result<Role, ApiError> {
         .map_err(|e| ApiError::App(AppError::Invalid(vec![e])))
 }
 
+/// Change a member's role (owners). The last owner keeps theirs.
+#[utoipa::path(
+    patch,
+    path = "/api/v1/workspaces/{workspace_id}/members/{user_id}",
+    tag = "workspaces",
+    request_body = RoleBody,
+    responses((status = 204, description = "Changed")),
+)]
 async fn set_role(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
@@ -128,6 +142,14 @@ async fn set_role(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// Remove a member (owners); their sessions and tokens no longer reach this
+/// workspace.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/workspaces/{workspace_id}/members/{user_id}",
+    tag = "workspaces",
+    responses((status = 204, description = "Removed")),
+)]
 async fn remove_member(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
@@ -141,17 +163,32 @@ async fn remove_member(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// The open invitations of a workspace (owners).
+#[utoipa::path(
+    get,
+    path = "/api/v1/workspaces/{workspace_id}/invites",
+    tag = "workspaces",
+    responses((status = 200, description = "The open invitations", body = InviteList)),
+)]
 async fn invites(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     Path(workspace_id): Path<i64>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<InviteList>, ApiError> {
     let invites = state.app.open_invites(&actor, workspace_id).await?;
-    Ok(Json(
-        json!({ "invites": invites.iter().map(invite_json).collect::<Vec<_>>() }),
-    ))
+    Ok(Json(InviteList {
+        invites: invites.iter().map(Invite::from).collect(),
+    }))
 }
 
+/// Create a single-use invitation link for a role (owners).
+#[utoipa::path(
+    post,
+    path = "/api/v1/workspaces/{workspace_id}/invites",
+    tag = "workspaces",
+    request_body = RoleBody,
+    responses((status = 201, description = "The invitation with its link, shown this once", body = CreatedInvite)),
+)]
 async fn create_invite(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
@@ -161,15 +198,22 @@ async fn create_invite(
 ) -> Result<Response, ApiError> {
     let role = parse_role(&body.role)?;
     let (invite, secret) = state.app.create_invite(&actor, workspace_id, role).await?;
-    let mut body = invite_json(&invite);
-    body["secret"] = json!(secret);
-    body["url"] = json!(format!(
-        "{}/invite/{secret}",
-        crate::public_base(&state, &headers)
-    ));
+    let url = format!("{}/invite/{secret}", crate::public_base(&state, &headers));
+    let body = CreatedInvite {
+        invite: Invite::from(&invite),
+        secret,
+        url,
+    };
     Ok((StatusCode::CREATED, Json(body)).into_response())
 }
 
+/// Revoke an invitation (owners).
+#[utoipa::path(
+    delete,
+    path = "/api/v1/workspaces/{workspace_id}/invites/{invite_id}",
+    tag = "workspaces",
+    responses((status = 204, description = "Revoked: the link no longer works")),
+)]
 async fn revoke_invite(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
@@ -183,51 +227,80 @@ async fn revoke_invite(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// The audit log (owners).
+#[utoipa::path(
+    get,
+    path = "/api/v1/workspaces/{workspace_id}/audit",
+    tag = "workspaces",
+    responses((status = 200, description = "The newest entries", body = AuditLog)),
+)]
 async fn audit(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     Path(workspace_id): Path<i64>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<AuditLog>, ApiError> {
     let entries = state.app.audit_log(&actor, workspace_id).await?;
-    Ok(Json(json!({
-        "entries": entries.iter().map(|e| json!({
-            "actor": e.actor_name, "action": e.action, "detail": e.detail, "at": e.at
-        })).collect::<Vec<_>>()
-    })))
+    Ok(Json(AuditLog {
+        entries: entries.iter().map(AuditEntry::from).collect(),
+    }))
 }
 
+/// What an invitation link admits to (no sign-in needed).
+#[utoipa::path(
+    get,
+    path = "/api/v1/invites/{secret}",
+    tag = "workspaces",
+    security(()),
+    params(("secret" = String, Path, description = "The secret of the invitation link")),
+    responses((status = 200, description = "The workspace, role and inviter", body = InvitePreview)),
+)]
 async fn preview(
     State(state): State<AppState>,
     Path(secret): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<InvitePreview>, ApiError> {
     let invite = state.app.open_invite(&secret).await?;
-    Ok(Json(json!({
-        "workspace": { "id": invite.workspace_id, "name": invite.workspace_name },
-        "role": invite.role, "inviter": invite.inviter_name, "expires_at": invite.expires_at
-    })))
+    Ok(Json(InvitePreview {
+        workspace: WorkspaceRef {
+            id: invite.workspace_id,
+            name: invite.workspace_name,
+        },
+        role: invite.role,
+        inviter: invite.inviter_name,
+        expires_at: invite.expires_at,
+    }))
 }
 
+/// Accept an invitation as the signed-in caller.
+#[utoipa::path(
+    post,
+    path = "/api/v1/invites/{secret}/accept",
+    tag = "workspaces",
+    params(("secret" = String, Path, description = "The secret of the invitation link")),
+    responses((status = 200, description = "Joined", body = Joined)),
+)]
 async fn accept(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     Path(secret): Path<String>,
     _: NoBody,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Joined>, ApiError> {
     let workspace_id = state.app.accept_invite(&actor, &secret).await?;
-    Ok(Json(json!({ "workspace_id": workspace_id })))
+    Ok(Json(Joined { workspace_id }))
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SettingsBody {
-    analysis_enabled: bool,
-}
-
+/// Switch the analysis of answers on or off (owners).
+#[utoipa::path(
+    patch,
+    path = "/api/v1/workspaces/{workspace_id}/settings",
+    tag = "workspaces",
+    request_body = Settings,
+    responses((status = 204, description = "Saved")),
+)]
 async fn settings(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     Path(workspace_id): Path<i64>,
-    ApiJson(body): ApiJson<SettingsBody>,
+    ApiJson(body): ApiJson<Settings>,
 ) -> Result<StatusCode, ApiError> {
     state
         .app

@@ -802,7 +802,7 @@ async fn patterns(
                             tr {
                                 td {
                                     strong { (p.label) }
-                                    ul { @for (id, title, round) in &p.gaps { li { a href=(gap_url(workspace_id, *id)) { (title) } " · " span.muted { (round) } } } }
+                                    ul { @for g in &p.gaps { li { a href=(gap_url(workspace_id, g.id)) { (g.title) } " · " span.muted { (g.round_title) } } } }
                                 }
                                 td { (p.gaps.len()) " gaps · " (p.rounds) " round" @if p.rounds != 1 { "s" } " · " (p.participants) " people" }
                                 td { @if p.since > 0 { (when(p.since)) } @else { (dash()) } }

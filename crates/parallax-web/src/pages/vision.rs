@@ -9,8 +9,8 @@ use maud::{Markup, html};
 use parallax_app::AppError;
 use parallax_app::rounds::VisionEdit;
 use parallax_domain::vision::{
-    DEFAULT_QUESTION_WEIGHT, MAX_QUESTION_WEIGHT, Pillar, Question, QuestionKind, VisionDiff,
-    invalid_weight,
+    Change, DEFAULT_QUESTION_WEIGHT, MAX_QUESTION_WEIGHT, Pillar, Question, QuestionKind,
+    VisionDiff, invalid_weight,
 };
 use parallax_domain::workspace::Role;
 use parallax_store::VisionRecord;
@@ -669,7 +669,7 @@ pub(crate) fn diff_body(diff: &VisionDiff) -> Markup {
         }
         @for q in &diff.added { div.card { span.badge.ok { "Added" } " " strong { (q.prompt) } " " (kind_summary(&q.kind)) } }
         @for q in &diff.removed { div.card { span.badge.bad { "Removed" } " " strong { (q.prompt) } } }
-        @for (old, new) in &diff.changed {
+        @for Change { old, new } in &diff.changed {
             div.card {
                 span.badge.warn { "Changed" }
                 div.side-by-side {
@@ -681,7 +681,7 @@ pub(crate) fn diff_body(diff: &VisionDiff) -> Markup {
         @if diff.reordered { div.card { span.badge { "Reordered" } " The order of the questions changed." } }
         @for p in &diff.pillars_added { div.card { span.badge.ok { "Pillar added" } " " (p.name) " (" (p.weight) ")" } }
         @for p in &diff.pillars_removed { div.card { span.badge.bad { "Pillar removed" } " " (p.name) } }
-        @for (o, n) in &diff.pillars_changed { div.card { span.badge.warn { "Pillar changed" } " " (o.name) ": weight " (o.weight) " → " (n.weight) @if o.description != n.description { "; description changed" } } }
+        @for Change { old: o, new: n } in &diff.pillars_changed { div.card { span.badge.warn { "Pillar changed" } " " (o.name) ": weight " (o.weight) " → " (n.weight) @if o.description != n.description { "; description changed" } } }
     }
 }
 

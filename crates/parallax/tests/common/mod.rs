@@ -5,6 +5,9 @@
 
 use parallax::server::{self, Running};
 use parallax::settings::Settings;
+use parallax_web::views::accounts::{SignedUp, User};
+use parallax_web::views::rounds::{Round, Session};
+use parallax_web::views::workspaces::CreatedInvite;
 use rand::RngCore;
 use reqwest::header::{HeaderMap, HeaderValue};
 use serde_json::{Value, json};
@@ -142,8 +145,9 @@ impl TestApp {
             .await
             .unwrap();
         assert_eq!(response.status(), 201, "sign-up of {email} failed");
-        let body: Value = response.json().await.unwrap();
-        (client, body["workspace"]["id"].as_i64().unwrap())
+        let body: SignedUp = response.json().await.unwrap();
+        assert_eq!(body.user.email, email);
+        (client, body.workspace.id)
     }
 
     /// Invites a new person into `workspace` as `role` (by `owner`); returns
@@ -156,7 +160,7 @@ impl TestApp {
         name: &str,
         email: &str,
     ) -> (reqwest::Client, i64) {
-        let invite: Value = owner
+        let invite: CreatedInvite = owner
             .post(self.url(&format!("/api/v1/workspaces/{workspace}/invites")))
             .json(&json!({ "role": role }))
             .send()
@@ -165,7 +169,7 @@ impl TestApp {
             .json()
             .await
             .unwrap();
-        let secret = invite["secret"].as_str().expect("invite secret").to_owned();
+        let secret = invite.secret;
         let client = self.client();
         let response = client
             .post(self.url(&format!("/invite/{secret}/signup")))
@@ -174,7 +178,7 @@ impl TestApp {
             .await
             .unwrap();
         assert_eq!(response.status(), 303, "joining as {email} failed");
-        let me: Value = client
+        let me: User = client
             .get(self.url("/api/v1/me"))
             .send()
             .await
@@ -182,7 +186,7 @@ impl TestApp {
             .json()
             .await
             .unwrap();
-        (client, me["id"].as_i64().unwrap())
+        (client, me.id)
     }
 
     /// Stops the server and drops its PostgreSQL database.
@@ -215,6 +219,16 @@ pub async fn revealed_round(
 ) -> (i64, String) {
     let (id, api) = answered_round(app, owner, workspace, title, others, answer).await;
     post_empty(owner, &format!("{api}/reveal"), 204).await;
+    let session: Session = owner
+        .get(format!("{api}/session"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .expect("the body is a Session");
+    assert_eq!(session.round.id, id);
+    assert_eq!(session.answers.len(), (others.len() + 1) * session.round.questions.len());
     (id, api)
 }
 
@@ -256,7 +270,8 @@ pub async fn answered_round(
         .json()
         .await
         .unwrap();
-    let id = round["id"].as_i64().expect("round created");
+    let typed: Round = serde_json::from_value(round.clone()).expect("the body is a Round");
+    let id = typed.id;
     let api = app.url(&format!("/api/v1/workspaces/{workspace}/rounds/{id}"));
     post_empty(owner, &format!("{api}/send"), 204).await;
     let everyone: Vec<&reqwest::Client> = std::iter::once(owner)

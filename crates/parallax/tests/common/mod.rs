@@ -228,7 +228,10 @@ pub async fn revealed_round(
         .await
         .expect("the body is a Session");
     assert_eq!(session.round.id, id);
-    assert_eq!(session.answers.len(), (others.len() + 1) * session.round.questions.len());
+    assert_eq!(
+        session.answers.len(),
+        (others.len() + 1) * session.round.questions.len()
+    );
     (id, api)
 }
 

@@ -24,8 +24,9 @@ use crate::analysis::{AnalysisView, RoundAnalysis};
 use crate::policy::{self, Permission};
 use crate::{Actor, App, AppError, Result, Stale};
 
-/// Below this analysis score a question is proposed as a gap.
-pub const PROPOSE_BELOW: f64 = 45.0;
+/// Below this analysis score a question is proposed as a gap: the engine's
+/// threshold, chosen on its cross-validated labelled set.
+pub const PROPOSE_BELOW: f64 = parallax_engine::GAP_BELOW;
 /// From this analysis score a later round counts a question as aligned.
 pub const ALIGNED_FROM: f64 = 70.0;
 
@@ -209,7 +210,7 @@ pub struct Proposal {
 pub enum ProposalSource {
     /// The leader flagged the answer misaligned in the listening session.
     Flag,
-    /// The answers' numbers contradict.
+    /// The answers contradict: a negation, opposite positions or figures.
     Contradiction,
     /// The analysis scored the two answers far apart.
     LowScore,
@@ -397,9 +398,9 @@ fn proposals_of(facts: &RoundFacts) -> Vec<Proposal> {
             if let Some(text) = text.filter(|t| !t.contradictions.is_empty()) {
                 source.get_or_insert(ProposalSource::Contradiction);
                 findings.extend(
-                    text.contradictions
-                        .iter()
-                        .map(|c| format!("Numbers contradict: {}", c.explanation)),
+                    text.contradictions.iter().map(|c| {
+                        format!("Contradiction ({}): “{}” vs “{}”", c.explanation, c.a, c.b)
+                    }),
                 );
             }
             if let Some((score, cell)) = cell.and_then(|c| c.score.map(|s| (s, c)))

@@ -1,40 +1,49 @@
-//! Prints the quality report of the free-text comparison on the labelled set
-//! (`data/labelled.json`): Spearman of score vs grade, and precision/recall
-//! of one-sided claims, per split.
+//! Prints the quality of the free-text comparison on the labelled set
+//! (`data/labelled/`): the pool by grouped k-fold cross-validation (each
+//! company scored with constants fitted on the other folds), the pool with
+//! the built-in constants, and the untouched holdout with the built-in
+//! constants.
 //!
 //! ```text
-//! cargo run --release -p parallax-engine --example quality [-- --model DIR] [--tune]
+//! cargo run --release -p parallax-engine --example quality [-- --model DIR] [--fit]
 //! ```
 //!
-//! Without `--model` only the lexical fallback is measured. `--tune` searches
-//! the calibration constants on the tuning split only and prints the best
-//! ones next to the built-in constants.
+//! Without `--model` only the lexical fallback is measured. `--fit` also
+//! prints the constants fitted on the whole pool and the gap threshold that
+//! best separates its cross-validated scores: what `Calibration::MINILM` /
+//! `Calibration::LEXICAL` and `GAP_BELOW` hold.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use parallax_engine::eval::{LabelledPair, QualityReport, Split, evaluate, labelled_pairs};
+use parallax_engine::eval::{
+    FOLDS, LabelledPair, QualityReport, Split, best_gap_threshold, evaluate, fit, folds,
+    labelled_pairs,
+};
 use parallax_engine::{
-    Calibration, Embedder, Method, SimilaritySource, TextComparison, compare_text_calibrated,
-    texts_to_embed,
+    Calibration, Embedder, Method, ScoreInputs, SimilaritySource, TextComparison,
+    compare_text_scored, texts_to_embed,
 };
 
 struct Args {
     model: Option<PathBuf>,
-    tune: bool,
+    fit: bool,
+    misses: bool,
 }
 
 fn parse_args() -> Result<Args, String> {
     let mut args = Args {
         model: None,
-        tune: false,
+        fit: false,
+        misses: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
         match arg.as_str() {
             "--model" => args.model = Some(it.next().ok_or("--model needs a folder")?.into()),
-            "--tune" => args.tune = true,
+            "--fit" => args.fit = true,
+            "--misses" => args.misses = true,
             other => return Err(format!("unknown argument {other:?}")),
         }
     }
@@ -60,7 +69,7 @@ fn run(
     pairs: &[&LabelledPair],
     cache: Option<&Cache>,
     calibration: &Calibration,
-) -> Vec<TextComparison> {
+) -> Vec<(TextComparison, ScoreInputs)> {
     let lookup = |t: &str| cache.and_then(|c| c.get(t).cloned());
     let source = match cache {
         Some(_) => SimilaritySource::Vectors(&lookup),
@@ -69,118 +78,153 @@ fn run(
     pairs
         .iter()
         .map(|p| {
-            compare_text_calibrated(&p.question, &p.a, &p.b, source, calibration)
+            compare_text_scored(&p.question, &p.a, &p.b, source, calibration)
                 .expect("every claim was embedded")
         })
         .collect()
 }
 
-fn split(pairs: &[LabelledPair], which: Split) -> Vec<&LabelledPair> {
-    pairs.iter().filter(|p| p.split == which).collect()
-}
-
 fn print_report(method: &str, name: &str, r: &QualityReport) {
+    let median = |g: usize| r.median_by_grade[g].map_or("-".to_owned(), |m| format!("{m:.0}"));
+    let kinds = r.contradictions_by_kind;
     println!(
-        "{method:<8} {name:<8} pairs {:>2}  spearman {:>5}  claim precision {:.2}  recall {:.2}  ({} predicted, {} labelled)",
+        "{method:<8} {name:<14} pairs {:>3}  ρ {:>5}  4–5 under gap {:>4.1} %  1–2 over gap {:>4.1} %  medians by grade {}/{}/{}/{}/{}  contradictions {:.2} (negation {}/{}, magnitude {}/{}, meaning {}/{}; precision {:.2})  claims P {:.2} R {:.2}",
         r.pairs,
         r.spearman.map_or("n/a".to_owned(), |s| format!("{s:.3}")),
+        100.0 * r.aligned_under_gap,
+        100.0 * r.misaligned_over_gap,
+        median(0),
+        median(1),
+        median(2),
+        median(3),
+        median(4),
+        r.contradiction_recall,
+        kinds[0].0,
+        kinds[0].1,
+        kinds[1].0,
+        kinds[1].1,
+        kinds[2].0,
+        kinds[2].1,
+        r.contradiction_precision,
         r.claim_precision,
         r.claim_recall,
-        r.predicted_claims,
-        r.labelled_claims
     );
+    let misses = r.misses();
+    if !misses.is_empty() {
+        println!("{:<24} misses: {}", "", misses.join("; "));
+    }
 }
 
-/// Grid search on the tuning split: the match threshold first (most recall
-/// at precision ≥ 0.75, else best F1), then the score constants (best ρ,
-/// then least squared distance to the grade scale).
-fn tune(pairs: &[&LabelledPair], cache: Option<&Cache>, base: Calibration) -> Calibration {
-    let steps = |from: f64, to: f64, step: f64| {
-        let n = ((to - from) / step).round() as usize;
-        (0..=n).map(move |k| from + step * k as f64)
-    };
-    let mut best = base;
-    let mut best_key = (false, f64::NEG_INFINITY);
-    for threshold in steps(0.05, 0.9, 0.025) {
-        let calibration = Calibration {
-            match_threshold: threshold,
-            ..base
-        };
-        let r = evaluate(pairs, &run(pairs, cache, &calibration));
-        let f1 = 2.0 * r.claim_precision * r.claim_recall
-            / (r.claim_precision + r.claim_recall).max(1e-9);
-        let key = if r.claim_precision >= 0.75 {
-            (true, r.claim_recall + f1 * 1e-3)
-        } else {
-            (false, f1)
-        };
-        if key > best_key {
-            best_key = key;
-            best = calibration;
-        }
-    }
-    let results = run(pairs, cache, &best);
-    let grades: Vec<f64> = pairs.iter().map(|p| f64::from(p.grade)).collect();
-    // Rank quality first (ρ to two decimals), then closeness to the scale
-    // people read: grade 1 → 0, grade 5 → 100. The ramp must span at least
-    // 0.3 of cosine so that the score stays graded rather than a step.
-    let mut best_key = (i64::MIN, f64::NEG_INFINITY);
-    let mut tuned = best;
-    for floor in steps(0.0, 0.7, 0.05) {
-        for ceiling in steps(floor + 0.3, 1.0, 0.05) {
-            for weight in steps(0.0, 1.0, 0.1) {
-                for penalty in [0.0, 5.0, 10.0, 15.0, 20.0] {
-                    let c = Calibration {
-                        floor,
-                        ceiling,
-                        answer_weight: weight,
-                        contradiction_penalty: penalty,
-                        ..best
-                    };
-                    let scores: Vec<f64> = results
-                        .iter()
-                        .map(|r| c.score(r.answer_similarity, r.coverage, r.contradictions.len()))
-                        .collect();
-                    let rho = parallax_engine::kinds::spearman(&scores, &grades).unwrap_or(-1.0);
-                    let error: f64 = scores
-                        .iter()
-                        .zip(&grades)
-                        .map(|(s, g)| (s - (g - 1.0) * 25.0).powi(2))
-                        .sum();
-                    let key = ((rho * 100.0).round() as i64, -error);
-                    if key > best_key {
-                        best_key = key;
-                        tuned = c;
-                    }
-                }
+fn samples(
+    pairs: &[&LabelledPair],
+    results: &[(TextComparison, ScoreInputs)],
+) -> Vec<(ScoreInputs, u8)> {
+    results
+        .iter()
+        .zip(pairs)
+        .map(|((_, inputs), p)| (inputs.clone(), p.grade))
+        .collect()
+}
+
+/// Prints the pool's strong contradictions the engine missed or made up, and the pairs
+/// scored furthest from their grade (never the holdout's).
+fn print_misses(pool: &[&LabelledPair], results: &[TextComparison]) {
+    use parallax_engine::eval::claims_overlap;
+    for (p, r) in pool.iter().zip(results) {
+        for l in p.contradictions.iter().filter(|l| l.kind.is_strong()) {
+            let found = r
+                .contradictions
+                .iter()
+                .any(|c| claims_overlap(&p.a, &c.a, &l.a) && claims_overlap(&p.b, &c.b, &l.b));
+            if !found {
+                println!("missed {:?} in {}: {:?} || {:?}", l.kind, p.id, l.a, l.b);
             }
         }
+        for c in r.contradictions.iter().filter(|c| c.conflict.is_strong()) {
+            let labelled = p
+                .contradictions
+                .iter()
+                .any(|l| claims_overlap(&p.a, &c.a, &l.a) && claims_overlap(&p.b, &c.b, &l.b));
+            if !labelled {
+                println!(
+                    "false {:?} in {} (grade {}): {}",
+                    c.conflict, p.id, p.grade, c.explanation
+                );
+            }
+        }
+        let off = r.score - (f64::from(p.grade) - 1.0) * 25.0;
+        if off.abs() >= 40.0 {
+            println!(
+                "off by {off:+.0} in {} (grade {}): {}",
+                p.id, p.grade, r.explanation
+            );
+        }
     }
-    tuned
 }
 
-fn report(method: Method, pairs: &[LabelledPair], cache: Option<&Cache>, tune_first: bool) {
+fn report(
+    method: Method,
+    pairs: &[LabelledPair],
+    cache: Option<&Cache>,
+    print_fit: bool,
+    misses: bool,
+) {
     let label = match method {
         Method::Minilm => "minilm",
         Method::Lexical => "lexical",
     };
     let builtin = Calibration::for_method(method);
-    if tune_first {
-        let tuned = tune(&split(pairs, Split::Tune), cache, builtin);
-        println!("{label}: built-in {builtin:?}");
-        println!("{label}: tuned    {tuned:?}");
-        for (name, which) in [("tune", Split::Tune), ("report", Split::Report)] {
-            let part = split(pairs, which);
-            print_report(
-                label,
-                &format!("{name}*"),
-                &evaluate(&part, &run(&part, cache, &tuned)),
-            );
+    let pool: Vec<&LabelledPair> = pairs.iter().filter(|p| p.split == Split::Pool).collect();
+    let holdout: Vec<&LabelledPair> = pairs.iter().filter(|p| p.split == Split::Holdout).collect();
+    let pool_results = run(&pool, cache, &builtin);
+    // Cross-validation: each fold scored with constants fitted on the others.
+    let fold = folds(&pool);
+    let mut out_of_fold: Vec<TextComparison> =
+        pool_results.iter().map(|(c, _)| c.clone()).collect();
+    for f in 0..FOLDS {
+        let train: Vec<(ScoreInputs, u8)> = pool_results
+            .iter()
+            .zip(&pool)
+            .zip(&fold)
+            .filter(|(_, k)| **k != f)
+            .map(|(((_, inputs), p), _)| (inputs.clone(), p.grade))
+            .collect();
+        let fitted = fit(&train, builtin);
+        for (k, ((_, inputs), _)) in pool_results.iter().zip(&fold).enumerate() {
+            if fold[k] == f {
+                out_of_fold[k].score = fitted.score(inputs);
+            }
         }
     }
-    for (name, which) in [("tune", Split::Tune), ("report", Split::Report)] {
-        let part = split(pairs, which);
-        print_report(label, name, &evaluate(&part, &run(&part, cache, &builtin)));
+    print_report(
+        label,
+        &format!("pool {FOLDS}-fold CV"),
+        &evaluate(&pool, &out_of_fold),
+    );
+    let in_sample: Vec<TextComparison> = pool_results.into_iter().map(|(c, _)| c).collect();
+    if misses {
+        print_misses(&pool, &in_sample);
+    }
+    print_report(label, "pool built-in", &evaluate(&pool, &in_sample));
+    let held: Vec<TextComparison> = run(&holdout, cache, &builtin)
+        .into_iter()
+        .map(|(c, _)| c)
+        .collect();
+    print_report(label, "holdout", &evaluate(&holdout, &held));
+    if print_fit {
+        let all = run(&pool, cache, &builtin);
+        let fitted = fit(&samples(&pool, &all), builtin);
+        let scored: Vec<(f64, u8)> = out_of_fold
+            .iter()
+            .zip(&pool)
+            .map(|(c, p)| (c.score, p.grade))
+            .collect();
+        println!("{label}: built-in {builtin:?}");
+        println!("{label}: fitted   {fitted:?}");
+        println!(
+            "{label}: gap threshold separating the cross-validated scores best: {}",
+            best_gap_threshold(&scored)
+        );
     }
 }
 
@@ -188,18 +232,18 @@ fn main() -> ExitCode {
     let args = match parse_args() {
         Ok(args) => args,
         Err(e) => {
-            eprintln!("{e}\nusage: quality [--model DIR] [--tune]");
+            eprintln!("{e}\nusage: quality [--model DIR] [--fit] [--misses]");
             return ExitCode::from(2);
         }
     };
-    let pairs = labelled_pairs().expect("data/labelled.json parses");
+    let pairs = labelled_pairs().expect("data/labelled parses");
+    let holdout = pairs.iter().filter(|p| p.split == Split::Holdout).count();
     println!(
-        "labelled pairs: {} ({} tune, {} report); rows marked * use constants tuned in this run",
+        "labelled pairs: {} ({} pool in {FOLDS} folds by company, {holdout} holdout)",
         pairs.len(),
-        split(&pairs, Split::Tune).len(),
-        split(&pairs, Split::Report).len()
+        pairs.len() - holdout,
     );
-    report(Method::Lexical, &pairs, None, args.tune);
+    report(Method::Lexical, &pairs, None, args.fit, false);
     if let Some(dir) = args.model {
         let model = match parallax_minilm::MiniLm::load(&dir) {
             Ok(model) => model,
@@ -215,7 +259,7 @@ fn main() -> ExitCode {
                 return ExitCode::FAILURE;
             }
         };
-        report(Method::Minilm, &pairs, Some(&cache), args.tune);
+        report(Method::Minilm, &pairs, Some(&cache), args.fit, args.misses);
     }
     ExitCode::SUCCESS
 }

@@ -6,6 +6,8 @@
 //! * [`claims`] splits answers into claims; [`text`] compares free-text
 //!   answers (score, shared and one-sided claims, contradictions), with
 //!   numbers handled by [`quantities`];
+//! * [`opposition`] finds contradictions in meaning (negations, opposite
+//!   positions) and [`regions`] reads the markets an answer names;
 //! * [`kinds`] scores the other question kinds; [`index`] aggregates scores
 //!   into a round's alignment index; [`heatmap`] draws them;
 //! * [`patterns`] groups one-sided claims into recurring themes;
@@ -19,8 +21,10 @@ pub mod heatmap;
 pub mod index;
 pub mod kinds;
 pub mod lexical;
+pub mod opposition;
 pub mod patterns;
 pub mod quantities;
+pub mod regions;
 mod similarity;
 pub mod synthetic;
 pub mod text;
@@ -30,10 +34,11 @@ pub use heatmap::heatmap_svg;
 pub use index::{AlignmentIndex, alignment_index};
 pub use kinds::{KindComparison, KindDetails};
 pub use patterns::{ClaimSource, Pattern, SourcedClaim, find_patterns};
-pub use quantities::{Contradiction, Quantity, QuantityKind, extract_quantities};
+pub use quantities::{Conflict, Contradiction, Quantity, QuantityKind, extract_quantities};
 pub use text::{
-    Calibration, SharedClaim, SimilaritySource, TextComparison, VectorError, compare_text,
-    compare_text_calibrated, compare_text_lexical, compare_text_with, texts_to_embed,
+    Calibration, GAP_BELOW, ScoreInputs, SharedClaim, SimilaritySource, TextComparison,
+    VectorError, compare_text, compare_text_calibrated, compare_text_lexical, compare_text_scored,
+    compare_text_with, texts_to_embed,
 };
 
 /// Which method produced a similarity or score.

@@ -44,22 +44,56 @@ pub struct Quantity {
     pub text: String,
 }
 
-/// Two claims that quantify the same thing differently.
+/// Why two claims contradict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Conflict {
+    /// One side negates what the other states.
+    Negation,
+    /// Opposite positions on the same subject ("core" vs "outside").
+    Opposition,
+    /// The same measure, a factor of two or more apart.
+    Magnitude,
+    /// The same measure, materially but less than a factor of two apart.
+    Figure,
+}
+
+impl Conflict {
+    /// Whether the conflict makes the pair misaligned whatever else they
+    /// share: all but a moderate difference in a figure.
+    pub fn is_strong(self) -> bool {
+        self != Conflict::Figure
+    }
+
+    /// What analyses stored before conflicts were told apart hold: figures.
+    fn stored_before() -> Conflict {
+        Conflict::Figure
+    }
+}
+
+/// Two claims that contradict each other.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Contradiction {
     /// The claim from answer A.
     pub a: String,
     /// The claim from answer B.
     pub b: String,
-    /// What the two numbers measure.
-    pub kind: QuantityKind,
-    /// The number as written in A.
-    pub a_quantity: String,
-    /// The number as written in B.
-    pub b_quantity: String,
+    /// Why they contradict.
+    #[serde(default = "Conflict::stored_before")]
+    pub conflict: Conflict,
+    /// What the two numbers measure, for numeric conflicts.
+    pub kind: Option<QuantityKind>,
+    /// The number as written in A, for numeric conflicts.
+    pub a_quantity: Option<String>,
+    /// The number as written in B, for numeric conflicts.
+    pub b_quantity: Option<String>,
     /// One line for the listening session, e.g. "300 clinics vs 1,000 clinics".
     pub explanation: String,
 }
+
+/// Ratio from which two values of the same measure are a different order of
+/// magnitude rather than a different estimate: €1.2M vs €12M, 40 vs 400.
+pub const MAGNITUDE_RATIO: f64 = 2.0;
 
 /// Relative difference from which two values of the same measure contradict:
 /// 18 months vs 2 years (0.25) does, 95 vs 100 customers does not.
@@ -83,6 +117,20 @@ impl Quantity {
         }
         let scale = self.value.abs().max(other.value.abs());
         scale > 0.0 && (self.value - other.value).abs() / scale >= MATERIAL_DIFFERENCE
+    }
+
+    /// How many times larger the larger value is (years and horizons
+    /// compare spans from today, so 2027 vs 2030 is not "1.001×").
+    pub fn ratio(&self, other: &Quantity) -> f64 {
+        if self.kind == QuantityKind::Year {
+            return 1.0 + (self.value - other.value).abs() / 3.0;
+        }
+        let (lo, hi) = if self.value.abs() < other.value.abs() {
+            (self.value.abs(), other.value.abs())
+        } else {
+            (other.value.abs(), self.value.abs())
+        };
+        if lo == 0.0 { f64::INFINITY } else { hi / lo }
     }
 
     /// Whether a shared unit identifies the thing measured (a counted noun,
@@ -114,6 +162,17 @@ pub fn find_contradictions(
                     if !x.same_measure(y) || !x.differs_materially(y) {
                         continue;
                     }
+                    // "free" and "zero downtime" are not estimates; a range or
+                    // list with a value the other side states agrees with it.
+                    let zero = x.kind != QuantityKind::Year && (x.value == 0.0 || y.value == 0.0);
+                    let agrees = |q: &Quantity, others: &[Quantity]| {
+                        others
+                            .iter()
+                            .any(|o| q.same_measure(o) && !q.differs_materially(o))
+                    };
+                    if zero || agrees(x, ys) || agrees(y, xs) {
+                        continue;
+                    }
                     if !x.is_time() && !horizons_compatible(xs, ys) {
                         continue;
                     }
@@ -121,20 +180,54 @@ pub fn find_contradictions(
                         continue;
                     }
                     // The same pair of numbers repeated in other claims is one finding.
-                    let duplicate = out
-                        .iter()
-                        .any(|c| c.a_quantity == x.text && c.b_quantity == y.text);
+                    let duplicate = out.iter().any(|c| {
+                        c.a_quantity.as_deref() == Some(&x.text)
+                            && c.b_quantity.as_deref() == Some(&y.text)
+                    });
                     if !duplicate {
                         out.push(Contradiction {
                             a: a[i].to_owned(),
                             b: b[j].to_owned(),
-                            kind: x.kind,
-                            a_quantity: x.text.clone(),
-                            b_quantity: y.text.clone(),
+                            conflict: if x.ratio(y) >= MAGNITUDE_RATIO {
+                                Conflict::Magnitude
+                            } else {
+                                Conflict::Figure
+                            },
+                            kind: Some(x.kind),
+                            a_quantity: Some(x.text.clone()),
+                            b_quantity: Some(y.text.clone()),
                             explanation: format!("{} vs {}", x.text, y.text),
                         });
                     }
                 }
+            }
+        }
+    }
+    out
+}
+
+/// Claim pairs `(i, j)` that state the same measure with values that agree
+/// ("€2M" / "2 million euros", "a third" / "33%"): agreement on a number
+/// counts for alignment as a contradicting one counts against it.
+pub fn find_agreements(
+    a: &[&str],
+    b: &[&str],
+    related: &dyn Fn(usize, usize) -> bool,
+) -> Vec<(usize, usize)> {
+    let qa: Vec<Vec<Quantity>> = a.iter().map(|t| extract_quantities(t)).collect();
+    let qb: Vec<Vec<Quantity>> = b.iter().map(|t| extract_quantities(t)).collect();
+    let mut out = Vec::new();
+    for (i, xs) in qa.iter().enumerate() {
+        for (j, ys) in qb.iter().enumerate() {
+            let agree = xs.iter().any(|x| {
+                ys.iter().any(|y| {
+                    x.same_measure(y)
+                        && !x.differs_materially(y)
+                        && (x.unit_identifies_subject() || related(i, j))
+                })
+            });
+            if agree {
+                out.push((i, j));
             }
         }
     }
@@ -172,9 +265,9 @@ enum Token {
     Break,
 }
 
-const WORD_NUMBERS: &[(&str, f64)] = &[
-    ("a", 1.0),
-    ("an", 1.0),
+/// Number words below a hundred that combine ("twenty-five", "four hundred").
+const UNITS: &[(&str, f64)] = &[
+    ("zero", 0.0),
     ("one", 1.0),
     ("two", 2.0),
     ("three", 3.0),
@@ -187,13 +280,50 @@ const WORD_NUMBERS: &[(&str, f64)] = &[
     ("ten", 10.0),
     ("eleven", 11.0),
     ("twelve", 12.0),
+    ("thirteen", 13.0),
+    ("fourteen", 14.0),
     ("fifteen", 15.0),
+    ("sixteen", 16.0),
+    ("seventeen", 17.0),
     ("eighteen", 18.0),
+    ("nineteen", 19.0),
+];
+
+const TENS: &[(&str, f64)] = &[
     ("twenty", 20.0),
     ("thirty", 30.0),
+    ("forty", 40.0),
     ("fifty", 50.0),
-    ("hundred", 100.0),
+    ("sixty", 60.0),
+    ("seventy", 70.0),
+    ("eighty", 80.0),
+    ("ninety", 90.0),
 ];
+
+/// Scale words inside a spelled number: "four hundred", "two million".
+const SCALES: &[(&str, f64)] = &[
+    ("hundred", 1e2),
+    ("thousand", 1e3),
+    ("million", 1e6),
+    ("billion", 1e9),
+];
+
+/// Denominators of spelled fractions: "a third", "two thirds", "a quarter of".
+const FRACTIONS: &[(&str, f64)] = &[
+    ("half", 2.0),
+    ("halves", 2.0),
+    ("third", 3.0),
+    ("thirds", 3.0),
+    ("quarter", 4.0),
+    ("quarters", 4.0),
+    ("fifth", 5.0),
+    ("fifths", 5.0),
+    ("tenth", 10.0),
+    ("tenths", 10.0),
+];
+
+/// Verbs that state a change of one half: "halve churn" = "cut churn by 50%".
+const HALVING: &[&str] = &["halve", "halves", "halved", "halving"];
 
 const MULTIPLIERS: &[(&str, f64)] = &[
     ("k", 1e3),
@@ -240,6 +370,147 @@ fn lookup<T: Copy>(table: &[(&str, T)], key: &str) -> Option<T> {
 fn time_unit(word: &str) -> Option<f64> {
     let singular = word.strip_suffix('s').unwrap_or(word);
     lookup(TIME_UNITS, singular)
+}
+
+/// A number written in words, read from the token where it starts.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Spelled {
+    value: f64,
+    /// The first token after the number.
+    next: usize,
+    /// Byte end of its last word.
+    end: usize,
+    /// A share ("a third", "half of"): a percentage, `value` in percent.
+    fraction: bool,
+    /// A relative change ("halve", "by half"): a percentage of nothing named.
+    change: bool,
+}
+
+/// Reads "four hundred", "twenty-five", "two and a half million", "a dozen",
+/// "a third", "three quarters of", "half of", "by half" and "halve" starting
+/// at `tokens[k]`. A bare "a"/"an" counts as one only before a scale, a
+/// dozen or a time unit ("a decade").
+fn spelled(tokens: &[Token], k: usize) -> Option<Spelled> {
+    let word = |i: usize| match tokens.get(i) {
+        Some(Token::Word { lower, end, .. }) => Some((lower.as_str(), *end)),
+        _ => None,
+    };
+    let (first, first_end) = word(k)?;
+    if HALVING.contains(&first) {
+        return Some(Spelled {
+            value: 50.0,
+            next: k + 1,
+            end: first_end,
+            fraction: true,
+            change: true,
+        });
+    }
+    let follows = |i: usize, words: &[&str]| word(i).is_some_and(|(w, _)| words.contains(&w));
+    if first == "half"
+        && follows(k + 1, &["a", "an"])
+        && word(k + 2).is_some_and(|(w, _)| time_unit(w).is_some())
+    {
+        // "half a year": the time unit follows.
+        return Some(Spelled {
+            value: 0.5,
+            next: k + 2,
+            end: first_end,
+            fraction: false,
+            change: false,
+        });
+    }
+    if first == "half" {
+        // "half of revenue", "half the customers", "cut it by half", "in half".
+        let before = k.checked_sub(1).is_some_and(|p| follows(p, &["by", "in"]));
+        let after = follows(k + 1, &["of", "the", "our", "their"]);
+        return (before || after).then_some(Spelled {
+            value: 50.0,
+            next: k + 1,
+            end: first_end,
+            fraction: true,
+            change: before,
+        });
+    }
+    let (mut total, mut current, mut i, mut end) = (0.0f64, 0.0f64, k, first_end);
+    let mut seen = false;
+    // What the last word was: 0 none, 1 unit or teen, 2 tens, 3 scale.
+    let mut last = 0u8;
+    while let Some((w, e)) = word(i) {
+        if let Some(v) = lookup(UNITS, w) {
+            if last == 1 || (last == 2 && v >= 10.0) {
+                break;
+            }
+            current += v;
+            last = 1;
+        } else if let Some(v) = lookup(TENS, w) {
+            if last == 1 || last == 2 {
+                break;
+            }
+            current += v;
+            last = 2;
+        } else if let Some(scale) = lookup(SCALES, w) {
+            if scale == 1e2 {
+                current = current.max(1.0) * scale;
+            } else {
+                total += current.max(1.0) * scale;
+                current = 0.0;
+            }
+            last = 3;
+        } else if w == "dozen" || w == "dozens" {
+            current = current.max(1.0) * 12.0;
+            last = 3;
+        } else if (w == "a" || w == "an") && !seen {
+            let next = word(i + 1).map(|(n, _)| n).unwrap_or("");
+            let before_quantity = lookup(SCALES, next).is_some()
+                || next == "dozen"
+                || (lookup(FRACTIONS, next).is_some() && next != "quarter")
+                || (next == "quarter" && follows(i + 2, &["of"]));
+            if !before_quantity && time_unit(next).is_none() {
+                return None;
+            }
+            current = 1.0;
+            last = 1;
+        } else if w == "and" && seen && follows(i + 1, &["a"]) && follows(i + 2, &["half"]) {
+            // "two and a half million"
+            current += 0.5;
+            i += 3;
+            end = word(i - 1).map_or(end, |(_, e)| e);
+            last = 1;
+            continue;
+        } else if w == "and"
+            && last == 3
+            && word(i + 1)
+                .is_some_and(|(n, _)| lookup(UNITS, n).is_some() || lookup(TENS, n).is_some())
+        {
+            // "two hundred and fifty"
+            i += 1;
+            continue;
+        } else if let Some(denominator) = lookup(FRACTIONS, w).filter(|_| seen && last == 1) {
+            // "a third", "two thirds"; "a quarter" only as "a quarter of".
+            if w.starts_with("quarter") && !follows(i + 1, &["of"]) {
+                break;
+            }
+            return Some(Spelled {
+                value: 100.0 * (total + current) / denominator,
+                next: i + 1,
+                end: e,
+                fraction: true,
+                change: false,
+            });
+        } else {
+            break;
+        }
+        seen = true;
+        end = e;
+        i += 1;
+    }
+    seen.then_some(Spelled {
+        value: total + current,
+        next: i,
+        end,
+        fraction: false,
+        change: false,
+    })
 }
 
 /// Splits `text` into numbers (with attached currency, multiplier and percent
@@ -330,57 +601,37 @@ pub fn extract_quantities(text: &str) -> Vec<Quantity> {
     };
     let mut k = 0;
     while k < tokens.len() {
-        let (mut value, start, mut end, mut currency, mut percent, spelled) = match &tokens[k] {
-            Token::Number {
-                value,
-                start,
-                end,
-                currency,
-                percent,
-            } => (*value, *start, *end, *currency, *percent, false),
-            Token::Word { lower, start, end } => match lookup(WORD_NUMBERS, lower) {
-                Some(v) => (v, *start, *end, None, false, true),
-                None => {
-                    // "year three" / "year 3" is a horizon too.
-                    if let (Some(unit), Some(next)) = (time_unit(lower), tokens.get(k + 1)) {
-                        let n = match next {
-                            Token::Number {
-                                value,
-                                currency: None,
-                                percent: false,
-                                ..
-                            } if *value < 100.0 => Some(*value),
-                            Token::Word { lower: w, .. } => {
-                                lookup(WORD_NUMBERS, w).filter(|&v| v > 1.0)
-                            }
-                            _ => None,
-                        };
-                        if let (
-                            Some(n),
-                            Token::Word { end: e, .. } | Token::Number { end: e, .. },
-                        ) = (n, next)
-                        {
-                            out.push(Quantity {
-                                kind: QuantityKind::Horizon,
-                                value: n * unit,
-                                unit: String::new(),
-                                text: text[*start..*e].to_owned(),
-                            });
-                            k += 2;
-                            continue;
-                        }
+        let mut change = false;
+        let (mut value, start, mut end, mut currency, mut percent, spelled, mut next) =
+            match &tokens[k] {
+                Token::Number {
+                    value,
+                    start,
+                    end,
+                    currency,
+                    percent,
+                } => (*value, *start, *end, *currency, *percent, false, k + 1),
+                Token::Word { start, .. } => match spelled(&tokens, k) {
+                    Some(n) => {
+                        change = n.change;
+                        (n.value, *start, n.end, None, n.fraction, true, n.next)
                     }
+                    None => {
+                        if let Some(horizon) = year_number(text, &tokens, k) {
+                            out.push(horizon);
+                            k += 2;
+                        } else {
+                            k += 1;
+                        }
+                        continue;
+                    }
+                },
+                Token::Break => {
                     k += 1;
                     continue;
                 }
-            },
-            Token::Break => {
-                k += 1;
-                continue;
-            }
-        };
+            };
         let raw_value = value;
-        let mut next = k + 1;
         // Spelled multipliers and units: "2 million", "20 percent", "5 euros".
         if let Some((w, e)) = word(next)
             && let Some(mult) = lookup(MULTIPLIERS, w)
@@ -415,9 +666,35 @@ pub fn extract_quantities(text: &str) -> Vec<Quantity> {
             && matches!(&tokens[k - 1], Token::Word { lower, .. }
                 if matches!(lower.as_str(), "in" | "by" | "until" | "before" | "since" | "from" | "after" | "of" | "end"));
         let quantity = if let Some(code) = currency {
-            Some((QuantityKind::Money, value, code.to_owned()))
+            // "€150 a month" and "€1,800 a year" are the same price.
+            let per = match (word(next), word(next + 1)) {
+                (Some((w, _)), Some((unit, e)))
+                    if matches!(w, "a" | "an" | "per" | "each" | "every")
+                        && time_unit(unit).is_some() =>
+                {
+                    Some((time_unit(unit).unwrap_or(365.0), e, 2))
+                }
+                (Some((unit, e)), _)
+                    if time_unit(unit).is_some() && text[end..].starts_with('/') =>
+                {
+                    Some((time_unit(unit).unwrap_or(365.0), e, 1))
+                }
+                _ => None,
+            };
+            match per {
+                Some((days, e, words)) => {
+                    end = e;
+                    next += words;
+                    Some((
+                        QuantityKind::Money,
+                        value * 365.0 / days,
+                        format!("{code}/yr"),
+                    ))
+                }
+                None => Some((QuantityKind::Money, value, code.to_owned())),
+            }
         } else if percent {
-            let noun = head_noun(&tokens, noun_from);
+            let noun = head_noun(&tokens, noun_from).filter(|_| !change);
             if let Some((_, e)) = noun {
                 end = e;
             }
@@ -456,6 +733,31 @@ pub fn extract_quantities(text: &str) -> Vec<Quantity> {
         k = next.max(k + 1);
     }
     out
+}
+
+/// "year three" / "year 3": a horizon named by its year number.
+fn year_number(text: &str, tokens: &[Token], k: usize) -> Option<Quantity> {
+    let Some(Token::Word { lower, start, .. }) = tokens.get(k) else {
+        return None;
+    };
+    let unit = time_unit(lower)?;
+    let (n, end) = match tokens.get(k + 1)? {
+        Token::Number {
+            value,
+            currency: None,
+            percent: false,
+            end,
+            ..
+        } if *value < 100.0 => (*value, *end),
+        Token::Word { lower: w, end, .. } => (lookup(UNITS, w).filter(|&v| v > 1.0)?, *end),
+        _ => return None,
+    };
+    Some(Quantity {
+        kind: QuantityKind::Horizon,
+        value: n * unit,
+        unit: String::new(),
+        text: text[*start..end].to_owned(),
+    })
 }
 
 /// The noun counted after a number: among the next (up to three) content
@@ -554,6 +856,101 @@ mod tests {
     }
 
     #[test]
+    fn numbers_written_as_words_are_numbers() {
+        let count = |text: &str| {
+            let q = extract_quantities(text);
+            assert_eq!(q.len(), 1, "{text}: {q:?}");
+            (q[0].kind, q[0].value, q[0].unit.clone())
+        };
+        assert_eq!(
+            count("four hundred customers"),
+            (QuantityKind::Count, 400.0, stem("customers"))
+        );
+        assert_eq!(count("twenty-five engineers").1, 25.0);
+        assert_eq!(count("two hundred and fifty clinics").1, 250.0);
+        assert_eq!(count("a dozen engineers").1, 12.0);
+        assert_eq!(
+            count("two and a half million euros"),
+            (QuantityKind::Money, 2.5e6, "EUR".into())
+        );
+        assert_eq!(
+            count("twelve thousand users"),
+            (QuantityKind::Count, 12e3, stem("users"))
+        );
+        let third = count("a third of revenue");
+        assert_eq!(
+            (third.0, third.2),
+            (QuantityKind::Percentage, stem("revenue"))
+        );
+        assert!((third.1 - 100.0 / 3.0).abs() < 1e-9);
+        assert_eq!(count("three quarters of our revenue").1, 75.0);
+        assert_eq!(count("half of revenue").1, 50.0);
+        assert_eq!(
+            count("halve churn"),
+            (QuantityKind::Percentage, 50.0, String::new())
+        );
+        assert_eq!(
+            count("cut churn by half"),
+            (QuantityKind::Percentage, 50.0, String::new())
+        );
+        assert_eq!(
+            count("in a decade"),
+            (QuantityKind::Horizon, 3650.0, String::new())
+        );
+        assert_eq!(count("within a quarter").1, 91.0);
+        assert_eq!(count("twenty-five percent").1, 25.0);
+        assert!(extract_quantities("a great product for our first half").is_empty());
+    }
+
+    #[test]
+    fn prices_per_period_compare_per_year() {
+        let q = extract_quantities("€150 a month");
+        assert_eq!(
+            (q[0].value, q[0].unit.as_str()),
+            (150.0 * 365.0 / 30.0, "EUR/yr")
+        );
+        let any = |_: usize, _: usize| true;
+        assert!(
+            find_contradictions(&["€150/month per site"], &["€1,800 a year per site"], &any)
+                .is_empty()
+        );
+        assert_eq!(
+            find_contradictions(&["€150 a month"], &["€150 a year"], &any)[0].conflict,
+            Conflict::Magnitude
+        );
+    }
+
+    #[test]
+    fn ranges_and_lists_agree_with_a_value_inside_them() {
+        let any = |_: usize, _: usize| true;
+        assert!(find_contradictions(&["between $100M and $1B"], &["$1B"], &any).is_empty());
+        assert!(
+            find_contradictions(
+                &["a quarter to half a year ahead"],
+                &["three to six months ahead"],
+                &any
+            )
+            .is_empty()
+        );
+        assert!(find_contradictions(&["$0 setup"], &["$900 setup"], &any).is_empty());
+        let range = extract_quantities("between fifty and five hundred turbines");
+        assert_eq!(range.last().map(|q| q.value), Some(500.0), "{range:?}");
+    }
+
+    #[test]
+    fn the_same_number_in_words_and_digits_does_not_contradict() {
+        let any = |_: usize, _: usize| true;
+        assert!(
+            find_contradictions(&["400 customers"], &["four hundred customers"], &any).is_empty()
+        );
+        assert!(find_contradictions(&["33% of revenue"], &["a third of revenue"], &any).is_empty());
+        assert_eq!(
+            find_contradictions(&["400 customers"], &["forty customers"], &any).len(),
+            1
+        );
+    }
+
+    #[test]
     fn flags_different_counts_of_the_same_thing() {
         let found = find_contradictions(
             &["In three years we serve 300 clinics."],
@@ -584,7 +981,7 @@ mod tests {
         let b = ["We reach break-even in 3 years."];
         assert!(find_contradictions(&a, &b, &|_, _| false).is_empty());
         let found = find_contradictions(&a, &b, &|_, _| true);
-        assert_eq!(found[0].kind, QuantityKind::Horizon);
+        assert_eq!(found[0].kind, Some(QuantityKind::Horizon));
         assert_eq!(found[0].explanation, "18 months vs 3 years");
     }
 }

@@ -17,16 +17,25 @@
 //!
 //! * `s` — the cosine between the two answers' directions (the normalised mean
 //!   of each answer's claim vectors), mapped linearly from
-//!   [`Calibration::floor`] (→ 0) to [`Calibration::ceiling`] (→ 1) and clamped;
-//! * `c` — the share of claims, on both sides together, that found a match;
-//! * `k` — the number of contradicting quantities,
+//!   [`Calibration::floor`] (→ 0) to [`Calibration::ceiling`] (→ 1);
+//! * `c` — the mean, over every claim of both sides, of its best cosine on the
+//!   other side mapped from [`Calibration::claim_floor`] to
+//!   [`Calibration::claim_ceiling`]: agreement claim by claim, so a long
+//!   answer that says the same in other order and words scores as aligned.
+//!   Two related claims that state the same number ([`crate::quantities`]) or
+//!   the same market ([`crate::regions`]) count as matched;
+//! * `f` — the figures that differ moderately (18 months vs 2 years),
 //!
-//! as `score = clamp(100 · (w·ramp(s) + (1 − w)·c) − p·k, 0, 100)` with
-//! `w` = [`Calibration::answer_weight`] and `p` =
-//! [`Calibration::contradiction_penalty`]. Identical answers score 100. The
-//! constants per method were fitted on the tuning half of the labelled set
-//! (`data/labelled.json`, see `examples/quality.rs --tune`) and are reported
-//! on the other half in BENCHMARKS.md.
+//! as `score = clamp(100 · (w·s + (1 − w)·c) − p·f, 0, 100)` with `w` =
+//! [`Calibration::answer_weight`] and `p` =
+//! [`Calibration::contradiction_penalty`]. A *strong* contradiction — a
+//! negated claim, opposite positions ([`crate::opposition`]) or a figure off
+//! by a factor of two or more — caps the score below [`GAP_BELOW`]
+//! ([`CONTRADICTED_MIN`]), whatever the cosines say: embeddings put "we sell
+//! to X" and "we do not sell to X" side by side. Identical answers score 100.
+//! The constants per method are fitted on the labelled pool and reported by
+//! cross-validation and on an untouched holdout in BENCHMARKS.md
+//! ([`crate::eval`], `examples/quality.rs`).
 //!
 //! The answer direction is built from the claim vectors rather than from an
 //! embedding of the whole answer: the same texts are embedded once, which
@@ -40,7 +49,9 @@ use utoipa::ToSchema;
 
 use crate::claims::{Claim, split_claims};
 use crate::lexical::{LexicalSpace, SparseVector};
-use crate::quantities::{Contradiction, find_contradictions};
+use crate::opposition::find_oppositions;
+use crate::quantities::{Conflict, Contradiction, find_agreements, find_contradictions};
+use crate::regions::countries;
 use crate::{EmbedError, Embedder, Method};
 
 /// Where claim vectors come from.
@@ -77,44 +88,82 @@ pub enum VectorError {
     },
 }
 
+/// Scores below this propose a gap in the app: chosen on the cross-validated
+/// labelled set as the cut that best separates pairs graded 1–2 from pairs
+/// graded 4–5 (BENCHMARKS.md). `parallax compare --json` reports it as `gap`.
+pub const GAP_BELOW: f64 = 52.0;
+
+/// The score of a pair with a strong contradiction is at most
+/// `CONTRADICTED_MIN + (CONTRADICTED_MAX - CONTRADICTED_MIN) × s`, where `s`
+/// is the share of claims no strong contradiction touches: a negated or
+/// tenfold-off one-line answer scores 5, a long answer with one contradicted
+/// claim stays below [`GAP_BELOW`], whatever its cosines say.
+pub const CONTRADICTED_MIN: f64 = 5.0;
+/// See [`CONTRADICTED_MIN`].
+pub const CONTRADICTED_MAX: f64 = GAP_BELOW - 5.0;
+
 /// Constants that turn similarities into matches and a score; see the module
 /// documentation for the formula.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Calibration {
-    /// Answer cosine mapped to score 0.
+    /// Answer cosine mapped to 0.
     pub floor: f64,
-    /// Answer cosine mapped to score 100.
+    /// Answer cosine mapped to 1.
     pub ceiling: f64,
-    /// Weight of the answer cosine against claim coverage, 0–1.
+    /// A claim's best cosine on the other side mapped to 0.
+    pub claim_floor: f64,
+    /// A claim's best cosine on the other side mapped to 1.
+    pub claim_ceiling: f64,
+    /// Weight of the answer cosine against the claims' matches, 0–1.
     pub answer_weight: f64,
     /// Claim cosine from which two claims say the same thing.
     pub match_threshold: f64,
     /// Claim cosine from which two claims talk about the same subject, so
-    /// that their money, years or horizons can contradict.
+    /// that their numbers can agree or contradict and their positions oppose.
     pub related_threshold: f64,
-    /// Points taken off per contradicting quantity.
+    /// Points taken off per figure that differs moderately.
     pub contradiction_penalty: f64,
 }
 
+/// What a score is computed from; [`Calibration::score`] turns it into 0–100.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScoreInputs {
+    /// Cosine between the two answers' directions.
+    pub answer_similarity: f64,
+    /// Each claim's (both sides') best cosine on the other side, raised to
+    /// the match threshold where the two claims agree on a number or market.
+    pub best: Vec<f64>,
+    /// Figures that differ moderately.
+    pub figures: usize,
+    /// Strong contradictions (negation, opposition, a factor off).
+    pub strong: usize,
+    /// Share of claims (both sides) that a strong contradiction touches.
+    pub contradicted_share: f64,
+}
+
 impl Calibration {
-    /// Fitted for all-MiniLM-L6-v2 on the tuning split.
+    /// Fitted for all-MiniLM-L6-v2 on the labelled pool.
     pub const MINILM: Calibration = Calibration {
-        floor: 0.1,
-        ceiling: 0.5,
-        answer_weight: 0.3,
-        match_threshold: 0.625,
+        floor: 0.0,
+        ceiling: 0.2,
+        claim_floor: 0.2,
+        claim_ceiling: 0.675,
+        answer_weight: 0.25,
+        match_threshold: 0.55,
         related_threshold: 0.4,
         contradiction_penalty: 10.0,
     };
 
-    /// Fitted for the lexical fallback on the tuning split.
+    /// Fitted for the lexical fallback on the labelled pool.
     pub const LEXICAL: Calibration = Calibration {
         floor: 0.0,
-        ceiling: 0.35,
-        answer_weight: 0.4,
+        ceiling: 0.2,
+        claim_floor: 0.0,
+        claim_ceiling: 0.2,
+        answer_weight: 0.2,
         match_threshold: 0.175,
         related_threshold: 0.1,
-        contradiction_penalty: 10.0,
+        contradiction_penalty: 7.5,
     };
 
     /// The fitted constants for `method`.
@@ -125,13 +174,28 @@ impl Calibration {
         }
     }
 
-    /// The score formula of the module documentation, from the answer
-    /// cosine, the share of matched claims and the contradiction count.
-    pub fn score(&self, answer_similarity: f64, coverage: f64, contradictions: usize) -> f64 {
-        let span = (self.ceiling - self.floor).max(f64::EPSILON);
-        let ramp = ((answer_similarity - self.floor) / span).clamp(0.0, 1.0);
-        let blended = self.answer_weight * ramp + (1.0 - self.answer_weight) * coverage;
-        (100.0 * blended - self.contradiction_penalty * contradictions as f64).clamp(0.0, 100.0)
+    /// The score formula of the module documentation.
+    pub fn score(&self, inputs: &ScoreInputs) -> f64 {
+        let ramp =
+            |x: f64, lo: f64, hi: f64| ((x - lo) / (hi - lo).max(f64::EPSILON)).clamp(0.0, 1.0);
+        let answer = ramp(inputs.answer_similarity, self.floor, self.ceiling);
+        let claims = if inputs.best.is_empty() {
+            0.0
+        } else {
+            inputs
+                .best
+                .iter()
+                .map(|&b| ramp(b, self.claim_floor, self.claim_ceiling))
+                .sum::<f64>()
+                / inputs.best.len() as f64
+        };
+        let blended = self.answer_weight * answer + (1.0 - self.answer_weight) * claims;
+        let mut score = 100.0 * blended - self.contradiction_penalty * inputs.figures as f64;
+        if inputs.strong > 0 {
+            let untouched = 1.0 - inputs.contradicted_share.clamp(0.0, 1.0);
+            score = score.min(CONTRADICTED_MIN + (CONTRADICTED_MAX - CONTRADICTED_MIN) * untouched);
+        }
+        score.clamp(0.0, 100.0)
     }
 }
 
@@ -211,7 +275,14 @@ pub fn compare_text_lexical(question: &str, a: &str, b: &str) -> TextComparison 
         .map(|c| c.text.as_str())
         .collect();
     let encoded = Encoded::lexical(&texts, question);
-    compare_encoded(&claims_a, &claims_b, &encoded, &Calibration::LEXICAL)
+    compare_encoded(
+        question,
+        &claims_a,
+        &claims_b,
+        &encoded,
+        &Calibration::LEXICAL,
+    )
+    .0
 }
 
 /// Compares, embedding the claims with `embedder`; `None` uses the lexical
@@ -248,6 +319,18 @@ pub fn compare_text_calibrated(
     source: SimilaritySource<'_>,
     calibration: &Calibration,
 ) -> Result<TextComparison, VectorError> {
+    compare_text_scored(question, a, b, source, calibration).map(|(c, _)| c)
+}
+
+/// [`compare_text_calibrated`] with what its score was computed from, so
+/// that other constants can re-score it without comparing again.
+pub fn compare_text_scored(
+    question: &str,
+    a: &str,
+    b: &str,
+    source: SimilaritySource<'_>,
+    calibration: &Calibration,
+) -> Result<(TextComparison, ScoreInputs), VectorError> {
     let claims_a = split_claims(a);
     let claims_b = split_claims(b);
     let texts: Vec<&str> = claims_a
@@ -256,16 +339,23 @@ pub fn compare_text_calibrated(
         .map(|c| c.text.as_str())
         .collect();
     let encoded = Encoded::encode(&texts, source, question)?;
-    Ok(compare_encoded(&claims_a, &claims_b, &encoded, calibration))
+    Ok(compare_encoded(
+        question,
+        &claims_a,
+        &claims_b,
+        &encoded,
+        calibration,
+    ))
 }
 
 /// The comparison proper, on claims of A then B encoded in that order.
 fn compare_encoded(
+    question: &str,
     claims_a: &[Claim],
     claims_b: &[Claim],
     encoded: &Encoded,
     calibration: &Calibration,
-) -> TextComparison {
+) -> (TextComparison, ScoreInputs) {
     let (n, m) = (claims_a.len(), claims_b.len());
     let texts: Vec<&str> = claims_a
         .iter()
@@ -276,10 +366,37 @@ fn compare_encoded(
     if n == 0 || m == 0 {
         return one_side_empty(method, claims_a, claims_b);
     }
-    let sim = |i: usize, j: usize| encoded.cosine(i, n + j);
+    let (ta, tb) = (&texts[..n], &texts[n..]);
+    let raw = |i: usize, j: usize| encoded.cosine(i, n + j);
+    let related = |i: usize, j: usize| raw(i, j) >= calibration.related_threshold;
+    // Claims that state the same number or market say the same thing about
+    // it, however differently they are worded.
+    let mut agreeing = find_agreements(ta, tb, &related);
+    let markets_a: Vec<Vec<&str>> = ta.iter().map(|t| countries(t)).collect();
+    let markets_b: Vec<Vec<&str>> = tb.iter().map(|t| countries(t)).collect();
+    for (i, x) in markets_a.iter().enumerate() {
+        for (j, y) in markets_b.iter().enumerate() {
+            let shared = x.iter().any(|c| y.contains(c));
+            if shared && related(i, j) && !agreeing.contains(&(i, j)) {
+                agreeing.push((i, j));
+            }
+        }
+    }
+    let threshold = calibration.match_threshold;
+    let sim = |i: usize, j: usize| {
+        let s = raw(i, j);
+        if agreeing.contains(&(i, j)) {
+            s.max(threshold)
+        } else {
+            s
+        }
+    };
+    let mut contradictions = find_contradictions(ta, tb, &related);
+    contradictions.extend(find_oppositions(question, ta, tb));
+    let touched_a = |i: usize| contradictions.iter().any(|c| c.a == ta[i]);
+    let touched_b = |j: usize| contradictions.iter().any(|c| c.b == tb[j]);
     let best_b: Vec<(usize, f64)> = (0..n).map(|i| best(m, |j| sim(i, j))).collect();
     let best_a: Vec<(usize, f64)> = (0..m).map(|j| best(n, |i| sim(i, j))).collect();
-    let threshold = calibration.match_threshold;
     let mut pairs: Vec<(usize, usize, f64)> = Vec::new();
     for (i, &(j, s)) in best_b.iter().enumerate() {
         if s >= threshold {
@@ -291,20 +408,37 @@ fn compare_encoded(
             pairs.push((i, j, s));
         }
     }
+    // Claims that contradict each other are not a claim both made.
+    pairs.retain(|&(i, j, _)| !contradictions.iter().any(|c| c.a == ta[i] && c.b == tb[j]));
     pairs.sort_by_key(|&(i, j, _)| (i, j));
+    // A contradicted claim is not one-sided either: both spoke about it.
     let a_only: Vec<String> = (0..n)
-        .filter(|&i| best_b[i].1 < threshold)
+        .filter(|&i| best_b[i].1 < threshold && !touched_a(i))
         .map(|i| claims_a[i].text.clone())
         .collect();
     let b_only: Vec<String> = (0..m)
-        .filter(|&j| best_a[j].1 < threshold)
+        .filter(|&j| best_a[j].1 < threshold && !touched_b(j))
         .map(|j| claims_b[j].text.clone())
         .collect();
-    let related = |i: usize, j: usize| sim(i, j) >= calibration.related_threshold;
-    let contradictions = find_contradictions(&texts[..n], &texts[n..], &related);
-    let answer_similarity = encoded.centroid_cosine(0..n, n..n + m);
+    let strong: Vec<&Contradiction> = contradictions
+        .iter()
+        .filter(|c| c.conflict.is_strong())
+        .collect();
+    let touched_strong = (0..n)
+        .filter(|&i| strong.iter().any(|c| c.a == ta[i]))
+        .count()
+        + (0..m)
+            .filter(|&j| strong.iter().any(|c| c.b == tb[j]))
+            .count();
+    let inputs = ScoreInputs {
+        answer_similarity: encoded.centroid_cosine(0..n, n..n + m),
+        best: best_b.iter().chain(&best_a).map(|&(_, s)| s).collect(),
+        figures: contradictions.len() - strong.len(),
+        strong: strong.len(),
+        contradicted_share: touched_strong as f64 / (n + m) as f64,
+    };
     let coverage = 1.0 - (a_only.len() + b_only.len()) as f64 / (n + m) as f64;
-    let score = calibration.score(answer_similarity, coverage, contradictions.len());
+    let score = calibration.score(&inputs);
     let shared: Vec<SharedClaim> = pairs
         .into_iter()
         .map(|(i, j, similarity)| SharedClaim {
@@ -319,19 +453,20 @@ fn compare_encoded(
         shared.len(),
         a_only.len(),
         b_only.len(),
-        contradictions.len(),
+        &contradictions,
     );
-    TextComparison {
+    let comparison = TextComparison {
         score,
         method,
-        answer_similarity,
+        answer_similarity: inputs.answer_similarity,
         coverage,
         shared,
         a_only,
         b_only,
         contradictions,
         explanation,
-    }
+    };
+    (comparison, inputs)
 }
 
 /// Index and value of the largest of `f(0..len)`.
@@ -342,10 +477,17 @@ fn best(len: usize, f: impl Fn(usize) -> f64) -> (usize, f64) {
     )
 }
 
-fn one_side_empty(method: Method, a: &[Claim], b: &[Claim]) -> TextComparison {
+fn one_side_empty(method: Method, a: &[Claim], b: &[Claim]) -> (TextComparison, ScoreInputs) {
     let both_empty = a.is_empty() && b.is_empty();
     let score = if both_empty { 100.0 } else { 0.0 };
-    TextComparison {
+    let inputs = ScoreInputs {
+        answer_similarity: if both_empty { 1.0 } else { 0.0 },
+        best: vec![0.0; a.len() + b.len()],
+        figures: 0,
+        strong: 0,
+        contradicted_share: 0.0,
+    };
+    let comparison = TextComparison {
         score,
         method,
         answer_similarity: if both_empty { 1.0 } else { 0.0 },
@@ -359,7 +501,8 @@ fn one_side_empty(method: Method, a: &[Claim], b: &[Claim]) -> TextComparison {
         } else {
             "One answer is empty: nothing to compare.".to_owned()
         },
-    }
+    };
+    (comparison, inputs)
 }
 
 fn explain(
@@ -368,25 +511,56 @@ fn explain(
     shared: usize,
     a_only: usize,
     b_only: usize,
-    contradictions: usize,
+    contradictions: &[Contradiction],
 ) -> String {
     let verdict = match score {
         s if s >= 80.0 => "Aligned",
         s if s >= 60.0 => "Mostly aligned",
-        s if s >= 40.0 => "Partly aligned",
+        s if s >= GAP_BELOW => "Partly aligned",
         _ => "Misaligned",
     };
     let method = match method {
         Method::Minilm => "MiniLM",
         Method::Lexical => "lexical fallback",
     };
-    let numbers = match contradictions {
-        0 => String::new(),
-        1 => "; 1 number contradicts".to_owned(),
-        k => format!("; {k} numbers contradict"),
+    let count = |conflict: Conflict| {
+        contradictions
+            .iter()
+            .filter(|c| c.conflict == conflict)
+            .count()
+    };
+    let found: Vec<String> = [
+        (Conflict::Negation, "negated claim", "negated claims"),
+        (
+            Conflict::Opposition,
+            "opposite position",
+            "opposite positions",
+        ),
+        (
+            Conflict::Magnitude,
+            "figure off by a factor",
+            "figures off by a factor",
+        ),
+        (
+            Conflict::Figure,
+            "figure that differs",
+            "figures that differ",
+        ),
+    ]
+    .into_iter()
+    .filter_map(|(conflict, one, many)| match count(conflict) {
+        0 => None,
+        1 => Some(format!("1 {one}")),
+        k => Some(format!("{k} {many}")),
+    })
+    .collect();
+    let conflicts = if found.is_empty() {
+        String::new()
+    } else {
+        format!("; contradicted: {}", found.join(", "))
     };
     format!(
-        "{verdict} ({score:.0}/100, {method}): {shared} shared, {a_only} only in A, {b_only} only in B{numbers}."
+        "{verdict} ({score:.0}/100, {method}): {shared} shared, {a_only} only in A, {b_only} only in B{conflicts}."
     )
 }
 
@@ -659,7 +833,8 @@ mod tests {
             let ab = compare_text_lexical(QUESTION, &a, &b);
             let ba = compare_text_lexical(QUESTION, &b, &a);
             prop_assert!((0.0..=100.0).contains(&ab.score));
-            prop_assert!((ab.score - ba.score).abs() < 1e-6);
+            // Sums in another order differ in the last bits; scores show as integers.
+            prop_assert!((ab.score - ba.score).abs() < 1e-3);
             prop_assert_eq!(ab.a_only, ba.b_only);
         }
     }

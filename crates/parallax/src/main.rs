@@ -174,13 +174,23 @@ fn compare(args: CompareArgs, settings_file: Option<&std::path::Path>) -> anyhow
         &b,
         model.as_ref().map(|m| m as &dyn parallax_engine::Embedder),
     )?;
+    // Whether the app would propose this pair as a gap.
+    let gap = result.score < parallax_engine::GAP_BELOW;
     if args.json {
-        println!("{}", serde_json::to_string(&result)?);
+        let mut json = serde_json::to_value(&result)?;
+        json["gap"] = serde_json::Value::Bool(gap);
+        println!("{json}");
     } else {
         println!(
             "score {:.0}/100 ({:?}) — {}",
             result.score, result.method, result.explanation
         );
+        if gap {
+            println!(
+                "  gap: proposed (score under {:.0})",
+                parallax_engine::GAP_BELOW
+            );
+        }
         for s in &result.shared {
             println!("  both:   {}  ~  {}", s.a, s.b);
         }
@@ -191,7 +201,10 @@ fn compare(args: CompareArgs, settings_file: Option<&std::path::Path>) -> anyhow
             println!("  only B: {c}");
         }
         for c in &result.contradictions {
-            println!("  contradiction: {}", c.explanation);
+            println!(
+                "  contradiction ({:?}): {}  —  {}  ~  {}",
+                c.conflict, c.explanation, c.a, c.b
+            );
         }
     }
     Ok(())

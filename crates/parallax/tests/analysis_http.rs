@@ -459,7 +459,13 @@ async fn question_weights_shape_the_alignment_index(db: Db) {
     let (mut weighted_sum, mut weights, mut plain_sum, mut count) = (0.0, 0.0, 0.0, 0.0);
     for q in analysis["questions"].as_array().unwrap() {
         if let Some(score) = q["cells"][0]["score"].as_f64() {
-            let weight = weight_of(q["key"].as_str().unwrap());
+            // A misaligned cell counts three times its weight (engine::index).
+            let misaligned = if score < parallax_engine::GAP_BELOW {
+                parallax_engine::index::MISALIGNED_WEIGHT
+            } else {
+                1.0
+            };
+            let weight = weight_of(q["key"].as_str().unwrap()) * misaligned;
             weighted_sum += weight * score;
             weights += weight;
             plain_sum += score;
@@ -469,7 +475,7 @@ async fn question_weights_shape_the_alignment_index(db: Db) {
     let overall = analysis["index"]["overall"].as_f64().unwrap();
     assert!(
         (overall - weighted_sum / weights).abs() < 0.01,
-        "index {overall} is the weighted mean {}",
+        "index {overall} is the weighted mean {} (misaligned cells ×3)",
         weighted_sum / weights
     );
     assert!(

@@ -689,7 +689,7 @@ async fn proposals(
         html! {
             (workspace_nav(&ws, "gaps"))
             (gap_tabs(workspace_id, "proposals", true))
-            p.muted { "Suggested from misaligned flags, low analysis scores, one-sided claims and contradicting numbers in revealed rounds. Nothing is proposed twice, and nothing that is already an open gap." }
+            p.muted { "Suggested from misaligned flags, low analysis scores, one-sided claims and contradictions (negations, opposite positions, figures) in revealed rounds. Nothing is proposed twice, and nothing that is already an open gap." }
             @if proposals.is_empty() { div.empty { "No proposals right now." } }
             @for p in &proposals {
                 section.card.proposal {

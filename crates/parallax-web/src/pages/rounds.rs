@@ -16,7 +16,7 @@ use parallax_domain::vision::{
     AnswerValue, DEFAULT_QUESTION_WEIGHT, Question, QuestionKind, format_number,
 };
 use parallax_domain::workspace::Role;
-use parallax_engine::{KindComparison, KindDetails, Method};
+use parallax_engine::{Conflict, KindComparison, KindDetails, Method};
 use parallax_store::{AnswerRecord, NoteWrite, ParticipantRecord};
 use serde::Deserialize;
 
@@ -778,7 +778,7 @@ fn analysis_status(view: &AnalysisView) -> Markup {
 fn score_badge(score: f64, method: Method) -> Markup {
     let class = if score >= 70.0 {
         "badge ok"
-    } else if score >= 45.0 {
+    } else if score >= parallax_engine::GAP_BELOW {
         "badge warn"
     } else {
         "badge bad"
@@ -790,6 +790,16 @@ fn score_badge(score: f64, method: Method) -> Markup {
     html! { span class=(class) title={ "Alignment score, by " (method) } { (format!("{score:.0}")) " / 100 · " (method) } }
 }
 
+/// What the listening session calls each kind of contradiction.
+fn conflict_label(conflict: Conflict) -> &'static str {
+    match conflict {
+        Conflict::Negation => "negation",
+        Conflict::Opposition => "opposite positions",
+        Conflict::Magnitude => "figure off by a factor",
+        Conflict::Figure => "figures differ",
+    }
+}
+
 fn cell_view(cell: &Cell, method: Method, reference: &str, participant: &str) -> Markup {
     html! {
         div.analysis {
@@ -797,7 +807,13 @@ fn cell_view(cell: &Cell, method: Method, reference: &str, participant: &str) ->
             @if let Some(text) = &cell.text {
                 @if !text.contradictions.is_empty() {
                     ul.contradictions {
-                        @for c in &text.contradictions { li { span.badge.bad { "contradiction" } " " (c.explanation) } }
+                        @for c in &text.contradictions {
+                            li {
+                                span.badge.bad { (conflict_label(c.conflict)) } " " (c.explanation)
+                                br;
+                                span.muted { (reference) ": “" (c.a) "” · " (participant) ": “" (c.b) "”" }
+                            }
+                        }
                     }
                 }
                 div.claims {

@@ -1,0 +1,731 @@
+//! Contradictions in meaning: a claim one side makes and the other negates
+//! ("We sell to large enterprises" / "We do not sell to large enterprises"),
+//! and opposite positions on the same subject without a negation ("onshore
+//! remains our core" / "half of revenue from outside onshore", "pause the
+//! launch" / "finish the launch first").
+//!
+//! Sentence embeddings place a claim and its negation close together, so these
+//! are found by rule, on words:
+//!
+//! * **Negation.** A clause holding a negation cue ("not", "never", "no
+//!   longer", "won't", "stop"…) contradicts a claim of the other side that
+//!   states most of the clause's content terms (at least two of them, and two
+//!   thirds) without negating them. Skipped when the question itself is
+//!   negative ("What will we *not* do?"), where a plain list already means
+//!   "not".
+//! * **Opposition.** Pairs of opposite positions ([`OPPOSITES`]): a claim
+//!   taking one pole and a claim taking the other, about the same subject —
+//!   a content term they share within a few words of the pole words (none
+//!   for the company's own future: "independent" vs "acquired"). A negated
+//!   pole counts as the opposite one ("not our core" = outside).
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use crate::lexical::{is_stop_word, stem, words};
+use crate::quantities::{Conflict, Contradiction};
+
+/// Cue words that negate their clause. "stop"/"cease" negate an activity.
+const NEGATION_CUES: &[&str] = &[
+    "not", "no", "never", "nobody", "none", "nothing", "neither", "nor", "cannot", "stop", "stops",
+    "stopped", "cease",
+];
+
+/// Phrases that look negative but are not ("not only", "no other tool").
+const NOT_NEGATIONS: &[&str] = &[
+    "not only",
+    "not just",
+    "no other",
+    "no one else",
+    "nobody else",
+    "no doubt",
+    "no matter",
+    "not least",
+    "never been",
+    "no more than",
+    "not more than",
+    "no less than",
+    "no later than",
+    "not later than",
+    "no fewer than",
+];
+
+/// Phrases after which what follows is refused, not stated: "rather than
+/// building it ourselves", "instead of firefighting", "without a vendor".
+const CONTRAST_CUES: &[&str] = &["rather than", "instead of", "without"];
+
+/// Words in a negated clause that are part of the negation, not its content.
+const NEGATION_FILLER: &[&str] = &["longer", "yet", "anymore", "ever", "more"];
+
+/// Opposite positions: (name, one pole, the other). Phrases are matched on
+/// stemmed words, so "finishing" matches "finish".
+pub const OPPOSITES: &[(&str, &[&str], &[&str])] = &[
+    (
+        "core vs outside",
+        &[
+            "core",
+            "central",
+            "heart of",
+            "mainstay",
+            "backbone",
+            "bread and butter",
+            "main focus",
+            "focus on",
+            "stay in",
+            "stick to",
+        ],
+        &[
+            "outside",
+            "beyond",
+            "non-core",
+            "peripheral",
+            "diversify",
+            "away from",
+            "exit",
+            "abandon",
+            "wind down",
+            "move on from",
+            "side business",
+            "stay out of",
+        ],
+    ),
+    (
+        "pause vs finish",
+        &[
+            "pause",
+            "halt",
+            "freeze",
+            "shelve",
+            "postpone",
+            "suspend",
+            "on hold",
+            "park",
+            "deprioritise",
+            "deprioritize",
+            "can wait",
+            "wait",
+            "waits",
+            "put aside",
+            "sunset",
+        ],
+        &[
+            "finish",
+            "complete",
+            "continue",
+            "keep going",
+            "ship",
+            "accelerate",
+            "double down",
+            "prioritise",
+            "prioritize",
+            "first",
+        ],
+    ),
+    (
+        "build vs buy",
+        &[
+            "build our own",
+            "build it",
+            "build them",
+            "build the",
+            "in-house",
+            "ourselves",
+            "our own",
+            "develop our own",
+            "train our own",
+            "own model",
+            "own models",
+        ],
+        &[
+            "buy it",
+            "buy the",
+            "buy them",
+            "license",
+            "licensed",
+            "outsource",
+            "outsourced",
+            "white-label",
+            "off-the-shelf",
+            "third party",
+            "third-party",
+            "partner with",
+            "rent",
+            "from a vendor",
+            "a vendor",
+            "acquiring a",
+            "acquire a",
+        ],
+    ),
+    (
+        "independent vs acquired",
+        &[
+            "still independent",
+            "stay independent",
+            "remain independent",
+            "independent company",
+            "we are independent",
+            "independence",
+            "stay private",
+            "bootstrapped",
+            "self-funded",
+            "founder-led",
+            "founder-owned",
+        ],
+        &[
+            "acquired",
+            "be bought",
+            "bought by",
+            "buys us",
+            "buy us",
+            "sold to",
+            "sold off",
+            "sell the company",
+            "merge with",
+            "merger",
+            "part of a bigger",
+            "part of a larger",
+            "part of one of",
+        ],
+    ),
+    (
+        "small vs large customers",
+        &[
+            "small",
+            "smb",
+            "smbs",
+            "sme",
+            "smes",
+            "startups",
+            "mid-size",
+            "mid-sized",
+            "independent",
+        ],
+        &[
+            "enterprise",
+            "enterprises",
+            "large",
+            "corporate",
+            "corporates",
+            "upmarket",
+            "fortune",
+            "big",
+            "chains",
+        ],
+    ),
+    (
+        "more vs less",
+        &[
+            "increase", "grow", "raise", "expand", "more", "higher", "double",
+        ],
+        &[
+            "decrease", "reduce", "cut", "shrink", "fewer", "less", "lower", "halve",
+        ],
+    ),
+    (
+        "cheap vs premium",
+        &[
+            "cheap",
+            "cheaper",
+            "cheapest",
+            "low-cost",
+            "budget",
+            "affordable",
+            "low price",
+        ],
+        &[
+            "premium",
+            "expensive",
+            "luxury",
+            "high-end",
+            "higher price",
+            "price premium",
+        ],
+    ),
+    (
+        "cloud vs on-premise",
+        &["cloud", "saas", "hosted by us"],
+        &[
+            "on-premise",
+            "on-premises",
+            "on-prem",
+            "self-hosted",
+            "own data centre",
+            "own data center",
+            "own servers",
+        ],
+    ),
+    (
+        "work with vs replace",
+        &["alongside", "work with", "integrate with", "complement"],
+        &["replace", "replaces", "instead of"],
+    ),
+];
+
+/// Words either side of a pole phrase searched for the subject it is about.
+const WINDOW: usize = 4;
+
+/// One word of a claim.
+struct Word {
+    lower: String,
+    stem: String,
+    /// Whether a negation or contrast cue before it in its clause refuses it.
+    refused: bool,
+    /// Index of the clause the word belongs to.
+    clause: usize,
+}
+
+/// A claim read for negations and poles.
+struct Reading {
+    words: Vec<Word>,
+    /// Per clause: whether it holds a negation cue.
+    negated: Vec<bool>,
+    /// Per clause: its content stems, negation words left out.
+    clause_terms: Vec<Vec<String>>,
+    /// (word index, pole phrase) for every pole phrase whose first word is
+    /// that word.
+    openers: Vec<(usize, &'static str)>,
+}
+
+impl Reading {
+    fn new(text: &str) -> Reading {
+        let mut out: Vec<Word> = Vec::new();
+        let mut clause = 0;
+        let mut last_end = 0;
+        for (start, w) in words(text) {
+            if text[last_end..start].contains([',', ';', ':', '.', '!', '?', '(', ')', '—', '–'])
+            {
+                clause += 1;
+            }
+            last_end = start + w.len();
+            let lower = w.to_lowercase().replace('’', "'");
+            out.push(Word {
+                stem: stem(&lower),
+                lower,
+                refused: false,
+                clause,
+            });
+        }
+        let clauses = out.last().map_or(0, |w| w.clause + 1);
+        // "will not stop offering" says "will offer": cues cancel in pairs.
+        let mut cues = vec![0usize; clauses];
+        for (k, w) in out.iter().enumerate() {
+            let cue = NEGATION_CUES.contains(&w.lower.as_str()) || w.lower.ends_with("n't");
+            let false_cue = NOT_NEGATIONS.iter().any(|p| phrase_at(&out, k, p));
+            if cue && !false_cue {
+                cues[w.clause] += 1;
+            }
+        }
+        let negated: Vec<bool> = cues.iter().map(|c| c % 2 == 1).collect();
+        // Word by word: refused after an odd number of cues in its clause.
+        let mut seen = 0usize;
+        for k in 0..out.len() {
+            if k > 0 && out[k].clause != out[k - 1].clause {
+                seen = 0;
+            }
+            out[k].refused = seen % 2 == 1;
+            let w = &out[k];
+            let cue = (NEGATION_CUES.contains(&w.lower.as_str()) || w.lower.ends_with("n't"))
+                && !NOT_NEGATIONS.iter().any(|p| phrase_at(&out, k, p));
+            // The cue phrase ends at this word.
+            let contrast = CONTRAST_CUES.iter().any(|p| {
+                let len = p.split_whitespace().count();
+                k + 1 >= len && phrase_at(&out, k + 1 - len, p)
+            });
+            if cue || contrast {
+                seen += 1;
+            }
+        }
+        let mut clause_terms = vec![Vec::new(); clauses];
+        for w in &out {
+            let negation_word = NEGATION_CUES.contains(&w.lower.as_str())
+                || w.lower.ends_with("n't")
+                || NEGATION_FILLER.contains(&w.lower.as_str());
+            if !negation_word && is_content(&w.lower) && !clause_terms[w.clause].contains(&w.stem) {
+                clause_terms[w.clause].push(w.stem.clone());
+            }
+        }
+        let openers = out
+            .iter()
+            .enumerate()
+            .flat_map(|(k, w)| {
+                let by_stem = OPENERS.get(w.stem.as_str()).into_iter().flatten();
+                let by_word = OPENERS
+                    .get(w.lower.as_str())
+                    .filter(|_| w.lower != w.stem)
+                    .into_iter()
+                    .flatten();
+                by_stem.chain(by_word).map(move |p| (k, *p))
+            })
+            .collect();
+        Reading {
+            words: out,
+            negated,
+            clause_terms,
+            openers,
+        }
+    }
+
+    /// Content stems stated without negation.
+    fn affirmed(&self) -> Vec<&str> {
+        self.words
+            .iter()
+            .filter(|w| !w.refused && is_content(&w.lower))
+            .map(|w| w.stem.as_str())
+            .collect()
+    }
+
+    /// Where `phrase` occurs: (index of its first word, its length in words).
+    /// Only words that can open the phrase are tried ([`OPENERS`]).
+    fn occurrences(&self, phrase: &'static str) -> Vec<(usize, usize)> {
+        let len = phrase.split_whitespace().count();
+        self.openers
+            .iter()
+            .filter(|(_, p)| *p == phrase)
+            .map(|&(k, _)| k)
+            .filter(|&k| phrase_at(&self.words, k, phrase))
+            .map(|k| (k, len))
+            .collect()
+    }
+
+    /// The subjects the claim takes a pole of `group` on: each content term
+    /// within [`WINDOW`] words of a pole phrase, with the pole (a negated
+    /// clause flips it). Terms after "than" are what is compared against,
+    /// not the subject; `ignore` holds the question's terms.
+    fn poles(&self, group: &Opposite, ignore: &[String]) -> Vec<(String, bool)> {
+        let (_, first, second) = group;
+        let mut out: Vec<(String, bool)> = Vec::new();
+        for (pole, phrases) in [(false, first), (true, second)] {
+            for phrase in phrases.iter() {
+                for (k, len) in self.occurrences(phrase) {
+                    let taken = pole ^ self.words[k].refused;
+                    let from = k.saturating_sub(WINDOW);
+                    let to = (k + len + WINDOW).min(self.words.len());
+                    for i in (from..k).chain(k + len..to) {
+                        let w = &self.words[i];
+                        let compared = self.words[..i]
+                            .iter()
+                            .rev()
+                            .take(3)
+                            .any(|p| p.lower == "than" && p.clause == w.clause);
+                        if is_content(&w.lower)
+                            && w.clause == self.words[k].clause
+                            && !compared
+                            && !pole_word(w, first, second)
+                            && !ignore.contains(&w.stem)
+                        {
+                            out.push((w.stem.clone(), taken));
+                        }
+                    }
+                    if self.subjectless(group) {
+                        out.push((String::new(), taken));
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// Groups about the company itself need no shared subject.
+    fn subjectless(&self, group: &Opposite) -> bool {
+        SUBJECTLESS.contains(&group.0)
+    }
+}
+
+/// One entry of [`OPPOSITES`].
+type Opposite = (
+    &'static str,
+    &'static [&'static str],
+    &'static [&'static str],
+);
+
+/// Oppositions about the company as a whole: "still independent" and "will
+/// have been acquired" contradict without naming a common subject.
+const SUBJECTLESS: &[&str] = &["independent vs acquired"];
+
+fn is_content(lower: &str) -> bool {
+    !is_stop_word(lower) && lower.chars().any(char::is_alphabetic) && lower.len() > 1
+}
+
+/// The stem of every word of every phrase above, computed once: phrases are
+/// matched against every word of every claim of a round.
+static STEMS: LazyLock<HashMap<&'static str, String>> = LazyLock::new(|| {
+    OPPOSITES
+        .iter()
+        .flat_map(|(_, a, b)| a.iter().chain(b.iter()))
+        .chain(NOT_NEGATIONS)
+        .chain(CONTRAST_CUES)
+        .flat_map(|p| p.split_whitespace())
+        .map(|w| (w, stem(w)))
+        .collect()
+});
+
+/// Pole phrases by the stem (and the word) they open with.
+static OPENERS: LazyLock<HashMap<String, Vec<&'static str>>> = LazyLock::new(|| {
+    let mut map: HashMap<String, Vec<&'static str>> = HashMap::new();
+    for phrase in OPPOSITES
+        .iter()
+        .flat_map(|(_, a, b)| a.iter().chain(b.iter()))
+    {
+        let first = phrase.split_whitespace().next().unwrap_or_default();
+        for key in [first.to_owned(), stem(first)] {
+            let entry = map.entry(key).or_default();
+            if !entry.contains(phrase) {
+                entry.push(phrase);
+            }
+        }
+    }
+    map
+});
+
+fn stem_of(word: &'static str) -> &'static str {
+    STEMS.get(word).map_or(word, String::as_str)
+}
+
+/// Whether a word belongs to a pole phrase of the group (it cannot be the
+/// subject).
+fn pole_word(w: &Word, first: &[&'static str], second: &[&'static str]) -> bool {
+    first
+        .iter()
+        .chain(second)
+        .any(|p| p.split_whitespace().any(|x| stem_of(x) == w.stem))
+}
+
+/// Whether the words from `k` on spell `phrase` (compared by stem).
+fn phrase_at(words: &[Word], k: usize, phrase: &'static str) -> bool {
+    phrase.split_whitespace().enumerate().all(|(i, p)| {
+        words
+            .get(k + i)
+            .is_some_and(|w| w.lower == p || w.stem == stem_of(p))
+    })
+}
+
+/// Whether a question asks for negatives ("What will we not do?").
+fn negative_question(question: &str) -> bool {
+    Reading::new(question).negated.iter().any(|&n| n)
+}
+
+/// Words by which a claim affirms an action outright, even in answer to a
+/// negative question: "We *will* serve vertical farms *too*".
+const AFFIRMATIVE: &[&str] = &[
+    "will", "should", "must", "do", "does", "also", "too", "start", "keep", "continue", "yes",
+];
+
+/// Contradictions in meaning between claims of `a` and `b`. `question`
+/// terms do not count as a shared subject.
+pub fn find_oppositions(question: &str, a: &[&str], b: &[&str]) -> Vec<Contradiction> {
+    let ra: Vec<Reading> = a.iter().map(|t| Reading::new(t)).collect();
+    let rb: Vec<Reading> = b.iter().map(|t| Reading::new(t)).collect();
+    let ignore: Vec<String> = Reading::new(question)
+        .words
+        .iter()
+        .map(|w| w.stem.clone())
+        .collect();
+    let negative = negative_question(question);
+    let poles = |r: &Reading| -> Vec<Vec<(String, bool)>> {
+        OPPOSITES.iter().map(|g| r.poles(g, &ignore)).collect()
+    };
+    let pa: Vec<_> = ra.iter().map(poles).collect();
+    let pb: Vec<_> = rb.iter().map(poles).collect();
+    let mut out = Vec::new();
+    for (i, x) in ra.iter().enumerate() {
+        for (j, y) in rb.iter().enumerate() {
+            let found = if negates(x, y, negative) || negates(y, x, negative) {
+                Some((Conflict::Negation, "one side negates the other"))
+            } else {
+                opposed(&pa[i], &pb[j]).map(|name| (Conflict::Opposition, name))
+            };
+            if let Some((conflict, what)) = found {
+                out.push(Contradiction {
+                    a: a[i].to_owned(),
+                    b: b[j].to_owned(),
+                    conflict,
+                    kind: None,
+                    a_quantity: None,
+                    b_quantity: None,
+                    explanation: what.to_owned(),
+                });
+            }
+        }
+    }
+    out
+}
+
+/// Whether a negated clause of `x` denies what `y` affirms. Under a
+/// negative question `y` must affirm outright ([`AFFIRMATIVE`]): there a
+/// bare "Consulting projects." already means "no consulting".
+fn negates(x: &Reading, y: &Reading, negative_question: bool) -> bool {
+    if negative_question
+        && !y
+            .words
+            .iter()
+            .any(|w| AFFIRMATIVE.contains(&w.lower.as_str()))
+    {
+        return false;
+    }
+    let affirmed = y.affirmed();
+    x.negated
+        .iter()
+        .zip(&x.clause_terms)
+        .filter(|(negated, terms)| **negated && !terms.is_empty())
+        .any(|(_, terms)| {
+            let shared = terms
+                .iter()
+                .filter(|t| affirmed.contains(&t.as_str()))
+                .count();
+            shared >= 2 && 3 * shared >= 2 * terms.len()
+        })
+}
+
+/// The name of the opposition two claims take on a shared subject, if any:
+/// a subject on which each takes one pole only, and not the same one.
+/// `px[g]` and `py[g]` are the claims' subjects and poles for group `g`.
+fn opposed(px: &[Vec<(String, bool)>], py: &[Vec<(String, bool)>]) -> Option<&'static str> {
+    let pole_of = |p: &[(String, bool)], term: &str| {
+        let first = p.iter().any(|(t, pole)| t == term && !pole);
+        let second = p.iter().any(|(t, pole)| t == term && *pole);
+        (first != second).then_some(second)
+    };
+    OPPOSITES.iter().enumerate().find_map(|(g, group)| {
+        let (x, y) = (&px[g], &py[g]);
+        x.iter()
+            .any(|(term, _)| match (pole_of(x, term), pole_of(y, term)) {
+                (Some(a), Some(b)) => a != b,
+                _ => false,
+            })
+            .then_some(group.0)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const Q: &str = "Who is our ideal customer?";
+
+    fn conflicts(question: &str, a: &str, b: &str) -> Vec<Conflict> {
+        find_oppositions(question, &[a], &[b])
+            .into_iter()
+            .map(|c| c.conflict)
+            .collect()
+    }
+
+    #[test]
+    fn a_negated_claim_contradicts_the_claim() {
+        assert_eq!(
+            conflicts(
+                Q,
+                "We sell to large enterprises.",
+                "We do not sell to large enterprises."
+            ),
+            [Conflict::Negation]
+        );
+        assert_eq!(
+            conflicts(
+                Q,
+                "Turbine manufacturers are not our customers.",
+                "Turbine manufacturers are our customers too."
+            ),
+            [Conflict::Negation]
+        );
+    }
+
+    #[test]
+    fn a_negation_about_something_else_is_not_a_contradiction() {
+        assert!(conflicts(Q, "We do not sell to hospitals.", "We sell to clinics.").is_empty());
+        assert!(
+            conflicts(
+                Q,
+                "Hospitals are not our customers.",
+                "Clinics are our customers."
+            )
+            .is_empty()
+        );
+        assert!(
+            conflicts(
+                Q,
+                "No other tool compares answers by meaning.",
+                "Our tool compares answers by meaning."
+            )
+            .is_empty()
+        );
+        assert!(
+            conflicts(
+                Q,
+                "We never sell to hospitals.",
+                "We never sell to hospitals either."
+            )
+            .is_empty()
+        );
+        assert_eq!(
+            conflicts(
+                Q,
+                "We will stop offering the on-premise installation.",
+                "We will not stop offering the on-premise installation."
+            ),
+            [Conflict::Negation]
+        );
+    }
+
+    #[test]
+    fn a_negative_question_does_not_make_every_answer_a_negation() {
+        let q = "What will we deliberately not do?";
+        assert!(
+            conflicts(
+                q,
+                "We will not do consulting.",
+                "Consulting projects for banks."
+            )
+            .is_empty()
+        );
+        assert_eq!(
+            conflicts(
+                q,
+                "We won't serve vertical farms.",
+                "We will serve vertical farms too."
+            ),
+            [Conflict::Negation]
+        );
+    }
+
+    #[test]
+    fn opposite_positions_on_the_same_subject_contradict() {
+        assert_eq!(
+            conflicts(
+                Q,
+                "In five years hospitals remain our core.",
+                "Half of our revenue comes from outside hospitals."
+            ),
+            [Conflict::Opposition]
+        );
+        assert_eq!(
+            conflicts(
+                Q,
+                "Pause the blade-monitoring project and put everyone on the US launch.",
+                "Finish the blade-monitoring project, then the launch."
+            ),
+            [Conflict::Opposition]
+        );
+        assert_eq!(
+            conflicts(
+                Q,
+                "We build the speech models in-house.",
+                "We license speech models from a vendor."
+            ),
+            [Conflict::Opposition]
+        );
+    }
+
+    #[test]
+    fn opposite_words_about_different_subjects_do_not_contradict() {
+        assert!(
+            conflicts(
+                Q,
+                "Lower prices than competitors.",
+                "Higher quality than competitors."
+            )
+            .is_empty()
+        );
+        assert!(conflicts(Q, "We grow revenue.", "We cut costs.").is_empty());
+        assert!(conflicts(Q, "Grow revenue and cut costs.", "Grow revenue.").is_empty());
+    }
+}

@@ -19,7 +19,7 @@
 //!   for the company's own future: "independent" vs "acquired"). A negated
 //!   pole counts as the opposite one ("not our core" = outside).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
 
 use crate::lexical::{is_stop_word, stem, words};
@@ -270,6 +270,8 @@ struct Word {
     stem: String,
     /// Whether a negation or contrast cue before it in its clause refuses it.
     refused: bool,
+    /// Whether it carries content (not a stop word).
+    content: bool,
     /// Index of the clause the word belongs to.
     clause: usize,
 }
@@ -283,7 +285,7 @@ struct Reading {
     clause_terms: Vec<Vec<String>>,
     /// (word index, pole phrase) for every pole phrase whose first word is
     /// that word.
-    openers: Vec<(usize, &'static str)>,
+    openers: Vec<(usize, Opener)>,
 }
 
 impl Reading {
@@ -300,6 +302,7 @@ impl Reading {
             let lower = w.to_lowercase().replace('’', "'");
             out.push(Word {
                 stem: stem(&lower),
+                content: is_content(&lower),
                 lower,
                 refused: false,
                 clause,
@@ -307,13 +310,10 @@ impl Reading {
         }
         let clauses = out.last().map_or(0, |w| w.clause + 1);
         // "will not stop offering" says "will offer": cues cancel in pairs.
+        let cue: Vec<bool> = (0..out.len()).map(|k| is_cue(&out, k)).collect();
         let mut cues = vec![0usize; clauses];
-        for (k, w) in out.iter().enumerate() {
-            let cue = NEGATION_CUES.contains(&w.lower.as_str()) || w.lower.ends_with("n't");
-            let false_cue = NOT_NEGATIONS.iter().any(|p| phrase_at(&out, k, p));
-            if cue && !false_cue {
-                cues[w.clause] += 1;
-            }
+        for (w, _) in out.iter().zip(&cue).filter(|(_, c)| **c) {
+            cues[w.clause] += 1;
         }
         let negated: Vec<bool> = cues.iter().map(|c| c % 2 == 1).collect();
         // Word by word: refused after an odd number of cues in its clause.
@@ -323,15 +323,13 @@ impl Reading {
                 seen = 0;
             }
             out[k].refused = seen % 2 == 1;
-            let w = &out[k];
-            let cue = (NEGATION_CUES.contains(&w.lower.as_str()) || w.lower.ends_with("n't"))
-                && !NOT_NEGATIONS.iter().any(|p| phrase_at(&out, k, p));
-            // The cue phrase ends at this word.
-            let contrast = CONTRAST_CUES.iter().any(|p| {
-                let len = p.split_whitespace().count();
-                k + 1 >= len && phrase_at(&out, k + 1 - len, p)
-            });
-            if cue || contrast {
+            // A contrast phrase ends at this word: what follows is refused.
+            let contrast = matches!(out[k].lower.as_str(), "than" | "of" | "without")
+                && CONTRAST_CUES.iter().any(|p| {
+                    let len = p.split_whitespace().count();
+                    k + 1 >= len && phrase_at(&out, k + 1 - len, p)
+                });
+            if cue[k] || contrast {
                 seen += 1;
             }
         }
@@ -340,7 +338,7 @@ impl Reading {
             let negation_word = NEGATION_CUES.contains(&w.lower.as_str())
                 || w.lower.ends_with("n't")
                 || NEGATION_FILLER.contains(&w.lower.as_str());
-            if !negation_word && is_content(&w.lower) && !clause_terms[w.clause].contains(&w.stem) {
+            if !negation_word && w.content && !clause_terms[w.clause].contains(&w.stem) {
                 clause_terms[w.clause].push(w.stem.clone());
             }
         }
@@ -354,7 +352,7 @@ impl Reading {
                     .filter(|_| w.lower != w.stem)
                     .into_iter()
                     .flatten();
-                by_stem.chain(by_word).map(move |p| (k, *p))
+                by_stem.chain(by_word).map(move |o| (k, *o))
             })
             .collect();
         Reading {
@@ -369,78 +367,60 @@ impl Reading {
     fn affirmed(&self) -> Vec<&str> {
         self.words
             .iter()
-            .filter(|w| !w.refused && is_content(&w.lower))
+            .filter(|w| !w.refused && w.content)
             .map(|w| w.stem.as_str())
             .collect()
     }
 
-    /// Where `phrase` occurs: (index of its first word, its length in words).
-    /// Only words that can open the phrase are tried ([`OPENERS`]).
-    fn occurrences(&self, phrase: &'static str) -> Vec<(usize, usize)> {
-        let len = phrase.split_whitespace().count();
-        self.openers
-            .iter()
-            .filter(|(_, p)| *p == phrase)
-            .map(|&(k, _)| k)
-            .filter(|&k| phrase_at(&self.words, k, phrase))
-            .map(|k| (k, len))
-            .collect()
-    }
-
-    /// The subjects the claim takes a pole of `group` on: each content term
-    /// within [`WINDOW`] words of a pole phrase, with the pole (a negated
-    /// clause flips it). Terms after "than" are what is compared against,
-    /// not the subject; `ignore` holds the question's terms.
-    fn poles(&self, group: &Opposite, ignore: &[String]) -> Vec<(String, bool)> {
-        let (_, first, second) = group;
+    /// The subjects the claim takes a pole of group `g` on: each content
+    /// term within [`WINDOW`] words of a pole phrase, with the pole (a
+    /// refused phrase flips it). Terms after "than" are what is compared
+    /// against, not the subject; `ignore` holds the question's terms.
+    fn poles(&self, g: usize, ignore: &[String]) -> Vec<(String, bool)> {
         let mut out: Vec<(String, bool)> = Vec::new();
-        for (pole, phrases) in [(false, first), (true, second)] {
-            for phrase in phrases.iter() {
-                for (k, len) in self.occurrences(phrase) {
-                    let taken = pole ^ self.words[k].refused;
-                    let from = k.saturating_sub(WINDOW);
-                    let to = (k + len + WINDOW).min(self.words.len());
-                    for i in (from..k).chain(k + len..to) {
-                        let w = &self.words[i];
-                        let compared = self.words[..i]
-                            .iter()
-                            .rev()
-                            .take(3)
-                            .any(|p| p.lower == "than" && p.clause == w.clause);
-                        if is_content(&w.lower)
-                            && w.clause == self.words[k].clause
-                            && !compared
-                            && !pole_word(w, first, second)
-                            && !ignore.contains(&w.stem)
-                        {
-                            out.push((w.stem.clone(), taken));
-                        }
-                    }
-                    if self.subjectless(group) {
-                        out.push((String::new(), taken));
-                    }
+        let hits = self
+            .openers
+            .iter()
+            .filter(|(k, o)| o.group == g && phrase_at(&self.words, *k, o.phrase));
+        for &(k, o) in hits {
+            let len = o.phrase.split_whitespace().count();
+            let taken = o.pole ^ self.words[k].refused;
+            let from = k.saturating_sub(WINDOW);
+            let to = (k + len + WINDOW).min(self.words.len());
+            for i in (from..k).chain(k + len..to) {
+                let w = &self.words[i];
+                let compared = self.words[..i]
+                    .iter()
+                    .rev()
+                    .take(3)
+                    .any(|p| p.lower == "than" && p.clause == w.clause);
+                if w.content
+                    && w.clause == self.words[k].clause
+                    && !compared
+                    && !POLE_STEMS[g].contains(&w.stem)
+                    && !ignore.contains(&w.stem)
+                {
+                    out.push((w.stem.clone(), taken));
                 }
+            }
+            if SUBJECTLESS.contains(&OPPOSITES[g].0) {
+                out.push((String::new(), taken));
             }
         }
         out
     }
-
-    /// Groups about the company itself need no shared subject.
-    fn subjectless(&self, group: &Opposite) -> bool {
-        SUBJECTLESS.contains(&group.0)
-    }
 }
-
-/// One entry of [`OPPOSITES`].
-type Opposite = (
-    &'static str,
-    &'static [&'static str],
-    &'static [&'static str],
-);
 
 /// Oppositions about the company as a whole: "still independent" and "will
 /// have been acquired" contradict without naming a common subject.
 const SUBJECTLESS: &[&str] = &["independent vs acquired"];
+
+/// Whether `words[k]` negates its clause ("not", "won't"; not "not only").
+fn is_cue(words: &[Word], k: usize) -> bool {
+    let lower = words[k].lower.as_str();
+    (NEGATION_CUES.contains(&lower) || lower.ends_with("n't"))
+        && !NOT_NEGATIONS.iter().any(|p| phrase_at(words, k, p))
+}
 
 fn is_content(lower: &str) -> bool {
     !is_stop_word(lower) && lower.chars().any(char::is_alphabetic) && lower.len() > 1
@@ -459,35 +439,54 @@ static STEMS: LazyLock<HashMap<&'static str, String>> = LazyLock::new(|| {
         .collect()
 });
 
+/// A pole phrase: its group in [`OPPOSITES`], which pole, and the words.
+#[derive(Debug, Clone, Copy)]
+struct Opener {
+    group: usize,
+    pole: bool,
+    phrase: &'static str,
+}
+
 /// Pole phrases by the stem (and the word) they open with.
-static OPENERS: LazyLock<HashMap<String, Vec<&'static str>>> = LazyLock::new(|| {
-    let mut map: HashMap<String, Vec<&'static str>> = HashMap::new();
-    for phrase in OPPOSITES
-        .iter()
-        .flat_map(|(_, a, b)| a.iter().chain(b.iter()))
-    {
-        let first = phrase.split_whitespace().next().unwrap_or_default();
-        for key in [first.to_owned(), stem(first)] {
-            let entry = map.entry(key).or_default();
-            if !entry.contains(phrase) {
-                entry.push(phrase);
+static OPENERS: LazyLock<HashMap<String, Vec<Opener>>> = LazyLock::new(|| {
+    let mut map: HashMap<String, Vec<Opener>> = HashMap::new();
+    for (group, (_, first, second)) in OPPOSITES.iter().enumerate() {
+        for (pole, phrases) in [(false, first), (true, second)] {
+            for &phrase in phrases.iter() {
+                let opener = Opener {
+                    group,
+                    pole,
+                    phrase,
+                };
+                let head = phrase.split_whitespace().next().unwrap_or_default();
+                let mut keys = vec![head.to_owned(), stem(head)];
+                keys.dedup();
+                for key in keys {
+                    map.entry(key).or_default().push(opener);
+                }
             }
         }
     }
     map
 });
 
+/// Per group, the stems of its pole phrases' words: they cannot be the
+/// subject a pole is taken on.
+static POLE_STEMS: LazyLock<Vec<HashSet<String>>> = LazyLock::new(|| {
+    OPPOSITES
+        .iter()
+        .map(|(_, a, b)| {
+            a.iter()
+                .chain(b.iter())
+                .flat_map(|p| p.split_whitespace())
+                .map(stem)
+                .collect()
+        })
+        .collect()
+});
+
 fn stem_of(word: &'static str) -> &'static str {
     STEMS.get(word).map_or(word, String::as_str)
-}
-
-/// Whether a word belongs to a pole phrase of the group (it cannot be the
-/// subject).
-fn pole_word(w: &Word, first: &[&'static str], second: &[&'static str]) -> bool {
-    first
-        .iter()
-        .chain(second)
-        .any(|p| p.split_whitespace().any(|x| stem_of(x) == w.stem))
 }
 
 /// Whether the words from `k` on spell `phrase` (compared by stem).
@@ -497,11 +496,6 @@ fn phrase_at(words: &[Word], k: usize, phrase: &'static str) -> bool {
             .get(k + i)
             .is_some_and(|w| w.lower == p || w.stem == stem_of(p))
     })
-}
-
-/// Whether a question asks for negatives ("What will we not do?").
-fn negative_question(question: &str) -> bool {
-    Reading::new(question).negated.iter().any(|&n| n)
 }
 
 /// Words by which a claim affirms an action outright, even in answer to a
@@ -515,14 +509,12 @@ const AFFIRMATIVE: &[&str] = &[
 pub fn find_oppositions(question: &str, a: &[&str], b: &[&str]) -> Vec<Contradiction> {
     let ra: Vec<Reading> = a.iter().map(|t| Reading::new(t)).collect();
     let rb: Vec<Reading> = b.iter().map(|t| Reading::new(t)).collect();
-    let ignore: Vec<String> = Reading::new(question)
-        .words
-        .iter()
-        .map(|w| w.stem.clone())
-        .collect();
-    let negative = negative_question(question);
+    let asked = Reading::new(question);
+    let ignore: Vec<String> = asked.words.iter().map(|w| w.stem.clone()).collect();
+    // "What will we not do?": a plain list of things already means "not".
+    let negative = asked.negated.iter().any(|&n| n);
     let poles = |r: &Reading| -> Vec<Vec<(String, bool)>> {
-        OPPOSITES.iter().map(|g| r.poles(g, &ignore)).collect()
+        (0..OPPOSITES.len()).map(|g| r.poles(g, &ignore)).collect()
     };
     let pa: Vec<_> = ra.iter().map(poles).collect();
     let pb: Vec<_> = rb.iter().map(poles).collect();
@@ -554,12 +546,12 @@ pub fn find_oppositions(question: &str, a: &[&str], b: &[&str]) -> Vec<Contradic
 /// negative question `y` must affirm outright ([`AFFIRMATIVE`]): there a
 /// bare "Consulting projects." already means "no consulting".
 fn negates(x: &Reading, y: &Reading, negative_question: bool) -> bool {
-    if negative_question
-        && !y
-            .words
+    let affirms_outright = || {
+        y.words
             .iter()
             .any(|w| AFFIRMATIVE.contains(&w.lower.as_str()))
-    {
+    };
+    if !x.negated.iter().any(|&n| n) || (negative_question && !affirms_outright()) {
         return false;
     }
     let affirmed = y.affirmed();

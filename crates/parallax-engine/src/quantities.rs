@@ -154,6 +154,18 @@ pub fn find_contradictions(
 ) -> Vec<Contradiction> {
     let qa: Vec<Vec<Quantity>> = a.iter().map(|t| extract_quantities(t)).collect();
     let qb: Vec<Vec<Quantity>> = b.iter().map(|t| extract_quantities(t)).collect();
+    contradictions_of(a, b, &qa, &qb, related)
+}
+
+/// [`find_contradictions`] on quantities already extracted: `qa[i]` from
+/// `a[i]`, `qb[j]` from `b[j]`.
+pub(crate) fn contradictions_of(
+    a: &[&str],
+    b: &[&str],
+    qa: &[Vec<Quantity>],
+    qb: &[Vec<Quantity>],
+    related: &dyn Fn(usize, usize) -> bool,
+) -> Vec<Contradiction> {
     let mut out: Vec<Contradiction> = Vec::new();
     for (i, xs) in qa.iter().enumerate() {
         for (j, ys) in qb.iter().enumerate() {
@@ -216,6 +228,15 @@ pub fn find_agreements(
 ) -> Vec<(usize, usize)> {
     let qa: Vec<Vec<Quantity>> = a.iter().map(|t| extract_quantities(t)).collect();
     let qb: Vec<Vec<Quantity>> = b.iter().map(|t| extract_quantities(t)).collect();
+    agreements_of(&qa, &qb, related)
+}
+
+/// [`find_agreements`] on quantities already extracted.
+pub(crate) fn agreements_of(
+    qa: &[Vec<Quantity>],
+    qb: &[Vec<Quantity>],
+    related: &dyn Fn(usize, usize) -> bool,
+) -> Vec<(usize, usize)> {
     let mut out = Vec::new();
     for (i, xs) in qa.iter().enumerate() {
         for (j, ys) in qb.iter().enumerate() {

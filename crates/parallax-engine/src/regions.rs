@@ -6,6 +6,9 @@
 //! name the same market when their sets overlap. "US" is read only in
 //! capitals ("us" is a pronoun).
 
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
 use crate::lexical::words;
 
 const EUROPE: &[&str] = &[
@@ -20,7 +23,7 @@ const LATIN_AMERICA: &[&str] = &["AR", "BR", "CL", "CO", "MX", "PE"];
 const ASIA_PACIFIC: &[&str] = &["AU", "CN", "IN", "JP", "KR", "NZ", "SG"];
 
 /// Lower-case names (single words or phrases) and the countries they cover.
-const NAMES: &[(&str, &[&str])] = &[
+const NAMES: &[Name] = &[
     ("europe", EUROPE),
     ("european", EUROPE),
     ("eu", EUROPE),
@@ -92,6 +95,19 @@ const NAMES: &[(&str, &[&str])] = &[
     ("singapore", &["SG"]),
 ];
 
+/// A name and the countries it covers.
+type Name = (&'static str, &'static [&'static str]);
+
+/// [`NAMES`] by their first word: most words of an answer name no market.
+static BY_FIRST_WORD: LazyLock<HashMap<&'static str, Vec<Name>>> = LazyLock::new(|| {
+    let mut map: HashMap<&str, Vec<Name>> = HashMap::new();
+    for &(name, codes) in NAMES {
+        let first = name.split(' ').next().unwrap_or(name);
+        map.entry(first).or_default().push((name, codes));
+    }
+    map
+});
+
 /// The countries `text` names, sorted, without duplicates.
 pub fn countries(text: &str) -> Vec<&'static str> {
     let ws = words(text);
@@ -101,7 +117,10 @@ pub fn countries(text: &str) -> Vec<&'static str> {
         if matches!(*word, "US" | "U.S") {
             out.push("US");
         }
-        for (name, codes) in NAMES {
+        let Some(candidates) = BY_FIRST_WORD.get(lower[k].as_str()) else {
+            continue;
+        };
+        for (name, codes) in candidates {
             let found = name
                 .split(' ')
                 .enumerate()

@@ -50,7 +50,9 @@ use utoipa::ToSchema;
 use crate::claims::{Claim, split_claims};
 use crate::lexical::{LexicalSpace, SparseVector};
 use crate::opposition::find_oppositions;
-use crate::quantities::{Conflict, Contradiction, find_agreements, find_contradictions};
+use crate::quantities::{
+    Conflict, Contradiction, Quantity, agreements_of, contradictions_of, extract_quantities,
+};
 use crate::regions::countries;
 use crate::{EmbedError, Embedder, Method};
 
@@ -371,7 +373,9 @@ fn compare_encoded(
     let related = |i: usize, j: usize| raw(i, j) >= calibration.related_threshold;
     // Claims that state the same number or market say the same thing about
     // it, however differently they are worded.
-    let mut agreeing = find_agreements(ta, tb, &related);
+    let qa: Vec<Vec<Quantity>> = ta.iter().map(|t| extract_quantities(t)).collect();
+    let qb: Vec<Vec<Quantity>> = tb.iter().map(|t| extract_quantities(t)).collect();
+    let mut agreeing = agreements_of(&qa, &qb, &related);
     let markets_a: Vec<Vec<&str>> = ta.iter().map(|t| countries(t)).collect();
     let markets_b: Vec<Vec<&str>> = tb.iter().map(|t| countries(t)).collect();
     for (i, x) in markets_a.iter().enumerate() {
@@ -391,7 +395,7 @@ fn compare_encoded(
             s
         }
     };
-    let mut contradictions = find_contradictions(ta, tb, &related);
+    let mut contradictions = contradictions_of(ta, tb, &qa, &qb, &related);
     contradictions.extend(find_oppositions(question, ta, tb));
     let touched_a = |i: usize| contradictions.iter().any(|c| c.a == ta[i]);
     let touched_b = |j: usize| contradictions.iter().any(|c| c.b == tb[j]);

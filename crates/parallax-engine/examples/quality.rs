@@ -18,12 +18,12 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use parallax_engine::eval::{
-    FOLDS, LabelledPair, QualityReport, Split, best_gap_threshold, evaluate, fit, folds,
-    labelled_pairs,
+    FOLDS, LabelledPair, QualityReport, Split, best_gap_threshold, claim_texts, evaluate, fit,
+    folds, labelled_pairs,
 };
 use parallax_engine::{
     Calibration, Embedder, Method, ScoreInputs, SimilaritySource, TextComparison,
-    compare_text_scored, texts_to_embed,
+    compare_text_scored,
 };
 
 struct Args {
@@ -54,12 +54,7 @@ fn parse_args() -> Result<Args, String> {
 type Cache = HashMap<String, Vec<f32>>;
 
 fn embed_all(embedder: &dyn Embedder, pairs: &[LabelledPair]) -> Result<Cache, String> {
-    let mut texts: Vec<String> = pairs
-        .iter()
-        .flat_map(|p| texts_to_embed(&p.a, &p.b))
-        .collect();
-    texts.sort();
-    texts.dedup();
+    let texts = claim_texts(&pairs.iter().collect::<Vec<_>>());
     let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
     let vectors = embedder.embed(&refs).map_err(|e| e.to_string())?;
     Ok(texts.into_iter().zip(vectors).collect())

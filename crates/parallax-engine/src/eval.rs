@@ -149,6 +149,18 @@ pub fn labelled_pairs() -> Result<Vec<LabelledPair>, serde_json::Error> {
     Ok(out)
 }
 
+/// Every claim text of `pairs`, sorted and without duplicates: what to embed
+/// before comparing them.
+pub fn claim_texts(pairs: &[&LabelledPair]) -> Vec<String> {
+    let mut texts: Vec<String> = pairs
+        .iter()
+        .flat_map(|p| crate::texts_to_embed(&p.a, &p.b))
+        .collect();
+    texts.sort();
+    texts.dedup();
+    texts
+}
+
 /// The fold of each pool pair: companies, sorted by name, are dealt to the
 /// folds in turn, so a company is never split across folds.
 pub fn folds(pairs: &[&LabelledPair]) -> Vec<usize> {

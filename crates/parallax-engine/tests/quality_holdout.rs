@@ -10,8 +10,8 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 
-use parallax_engine::eval::{LabelledPair, Split, evaluate, labelled_pairs};
-use parallax_engine::{Embedder, compare_text_with, texts_to_embed};
+use parallax_engine::eval::{LabelledPair, Split, claim_texts, evaluate, labelled_pairs};
+use parallax_engine::{Embedder, compare_text_with};
 use parallax_minilm::MiniLm;
 
 fn model_dir() -> PathBuf {
@@ -29,12 +29,7 @@ fn holdout_scores_hold_on_answers_never_tuned_on() {
     let holdout: Vec<&LabelledPair> = pairs.iter().filter(|p| p.split == Split::Holdout).collect();
     assert!(holdout.len() >= 50, "{}", holdout.len());
     let model = MiniLm::load(&model_dir()).unwrap();
-    let mut texts: Vec<String> = holdout
-        .iter()
-        .flat_map(|p| texts_to_embed(&p.a, &p.b))
-        .collect();
-    texts.sort();
-    texts.dedup();
+    let texts = claim_texts(&holdout);
     let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
     let vectors: HashMap<String, Vec<f32>> = texts
         .iter()

@@ -11,7 +11,8 @@
 //! Without `--model` only the lexical fallback is measured. `--fit` also
 //! prints the constants fitted on the whole pool and the gap threshold that
 //! best separates its cross-validated scores: what `Calibration::MINILM` /
-//! `Calibration::LEXICAL` and `GAP_BELOW` hold.
+//! `Calibration::LEXICAL` and `GAP_BELOW` hold. `--write-mean FILE` writes
+//! the mean of the pool's claim vectors (`data/minilm-mean.json`).
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -30,6 +31,7 @@ struct Args {
     model: Option<PathBuf>,
     fit: bool,
     misses: bool,
+    write_mean: Option<PathBuf>,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -37,6 +39,7 @@ fn parse_args() -> Result<Args, String> {
         model: None,
         fit: false,
         misses: false,
+        write_mean: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -44,6 +47,9 @@ fn parse_args() -> Result<Args, String> {
             "--model" => args.model = Some(it.next().ok_or("--model needs a folder")?.into()),
             "--fit" => args.fit = true,
             "--misses" => args.misses = true,
+            "--write-mean" => {
+                args.write_mean = Some(it.next().ok_or("--write-mean needs a file")?.into());
+            }
             other => return Err(format!("unknown argument {other:?}")),
         }
     }
@@ -227,7 +233,7 @@ fn main() -> ExitCode {
     let args = match parse_args() {
         Ok(args) => args,
         Err(e) => {
-            eprintln!("{e}\nusage: quality [--model DIR] [--fit] [--misses]");
+            eprintln!("{e}\nusage: quality [--model DIR] [--fit] [--misses] [--write-mean FILE]");
             return ExitCode::from(2);
         }
     };
@@ -254,6 +260,31 @@ fn main() -> ExitCode {
                 return ExitCode::FAILURE;
             }
         };
+        if let Some(path) = &args.write_mean {
+            let pool: Vec<&LabelledPair> =
+                pairs.iter().filter(|p| p.split == Split::Pool).collect();
+            let texts = claim_texts(&pool);
+            let mut mean = vec![0.0f64; model.dimension()];
+            for t in &texts {
+                mean.iter_mut()
+                    .zip(&cache[t])
+                    .for_each(|(m, x)| *m += f64::from(*x));
+            }
+            let mean: Vec<f32> = mean
+                .iter()
+                .map(|m| (m / texts.len() as f64) as f32)
+                .collect();
+            let json = serde_json::to_string(&mean).expect("numbers serialise");
+            if let Err(e) = std::fs::write(path, json + "\n") {
+                eprintln!("cannot write {}: {e}", path.display());
+                return ExitCode::FAILURE;
+            }
+            println!(
+                "mean of {} pool claim vectors written to {}",
+                texts.len(),
+                path.display()
+            );
+        }
         report(Method::Minilm, &pairs, Some(&cache), args.fit, args.misses);
     }
     ExitCode::SUCCESS

@@ -13,7 +13,10 @@
 //! # Calibration of the score
 //!
 //! Raw cosines are not percentages: unrelated MiniLM sentences on the same
-//! topic still reach ~0.3, paraphrases ~0.8. The score combines
+//! topic still reach ~0.3, paraphrases ~0.8. MiniLM vectors are first
+//! centred ([`Calibration::centre`], [`MINILM_MEAN`]): what all business
+//! text shares is taken off, so the cosine measures what the two claims say
+//! rather than that both talk business. The score combines
 //!
 //! * `s` — the cosine between the two answers' directions (the normalised mean
 //!   of each answer's claim vectors), mapped linearly from
@@ -43,6 +46,7 @@
 
 use std::collections::HashMap;
 use std::ops::Range;
+use std::sync::LazyLock;
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -90,10 +94,18 @@ pub enum VectorError {
     },
 }
 
+/// The mean of the all-MiniLM-L6-v2 vectors of every claim of the labelled
+/// pool (`data/minilm-mean.json`, written by `examples/quality.rs
+/// --write-mean`): a fitted constant like the others, never the holdout.
+pub static MINILM_MEAN: LazyLock<Vec<f32>> = LazyLock::new(|| {
+    serde_json::from_str(include_str!("../data/minilm-mean.json"))
+        .expect("data/minilm-mean.json is a list of numbers")
+});
+
 /// Scores below this propose a gap in the app: chosen on the cross-validated
 /// labelled set as the cut that best separates pairs graded 1–2 from pairs
 /// graded 4–5 (BENCHMARKS.md). `parallax compare --json` reports it as `gap`.
-pub const GAP_BELOW: f64 = 52.0;
+pub const GAP_BELOW: f64 = 50.0;
 
 /// The score of a pair with a strong contradiction is at most
 /// `CONTRADICTED_MIN + (CONTRADICTED_MAX - CONTRADICTED_MIN) × s`, where `s`
@@ -125,6 +137,11 @@ pub struct Calibration {
     pub related_threshold: f64,
     /// Points taken off per figure that differs moderately.
     pub contradiction_penalty: f64,
+    /// Whether sentence vectors are centred first: the mean of
+    /// all-MiniLM-L6-v2 claim vectors ([`MINILM_MEAN`]) is taken off and the
+    /// rest renormalised, so that what every business answer shares no
+    /// longer counts as agreement.
+    pub centre: bool,
 }
 
 /// What a score is computed from; [`Calibration::score`] turns it into 0–100.
@@ -148,12 +165,13 @@ impl Calibration {
     pub const MINILM: Calibration = Calibration {
         floor: 0.0,
         ceiling: 0.2,
-        claim_floor: 0.2,
-        claim_ceiling: 0.675,
-        answer_weight: 0.25,
-        match_threshold: 0.55,
-        related_threshold: 0.4,
-        contradiction_penalty: 10.0,
+        claim_floor: 0.0,
+        claim_ceiling: 0.5,
+        answer_weight: 0.0,
+        match_threshold: 0.4,
+        related_threshold: 0.25,
+        contradiction_penalty: 2.5,
+        centre: true,
     };
 
     /// Fitted for the lexical fallback on the labelled pool.
@@ -166,6 +184,7 @@ impl Calibration {
         match_threshold: 0.175,
         related_threshold: 0.1,
         contradiction_penalty: 7.5,
+        centre: false,
     };
 
     /// The fitted constants for `method`.
@@ -340,7 +359,10 @@ pub fn compare_text_scored(
         .chain(&claims_b)
         .map(|c| c.text.as_str())
         .collect();
-    let encoded = Encoded::encode(&texts, source, question)?;
+    let mut encoded = Encoded::encode(&texts, source, question)?;
+    if calibration.centre {
+        encoded.centre(&MINILM_MEAN);
+    }
     Ok(compare_encoded(
         question,
         &claims_a,
@@ -601,6 +623,17 @@ impl Encoded {
                     out.push(v);
                 }
                 Ok(Encoded::Dense(out))
+            }
+        }
+    }
+
+    /// Takes `mean` off every dense vector and renormalises; vectors of
+    /// another length (another model) and sparse vectors stay as they are.
+    pub(crate) fn centre(&mut self, mean: &[f32]) {
+        if let Encoded::Dense(vectors) = self {
+            for v in vectors.iter_mut().filter(|v| v.len() == mean.len()) {
+                v.iter_mut().zip(mean).for_each(|(x, m)| *x -= m);
+                normalise(v);
             }
         }
     }

@@ -210,6 +210,7 @@ pub const OPPOSITES: &[(&str, &[&str], &[&str])] = &[
             "fortune",
             "big",
             "chains",
+            "groups",
         ],
     ),
     (
@@ -283,6 +284,9 @@ struct Reading {
     negated: Vec<bool>,
     /// Per clause: its content stems, negation words left out.
     clause_terms: Vec<Vec<String>>,
+    /// Per clause: whether a content word follows its negation ("which the
+    /// big platforms do not" leaves out what they do not do).
+    scoped: Vec<bool>,
     /// (word index, pole phrase) for every pole phrase whose first word is
     /// that word.
     openers: Vec<(usize, Opener)>,
@@ -333,8 +337,12 @@ impl Reading {
                 seen += 1;
             }
         }
+        let mut scoped = vec![false; clauses];
         let mut clause_terms = vec![Vec::new(); clauses];
         for w in &out {
+            if w.refused && w.content && !NEGATION_FILLER.contains(&w.lower.as_str()) {
+                scoped[w.clause] = true;
+            }
             let negation_word = NEGATION_CUES.contains(&w.lower.as_str())
                 || w.lower.ends_with("n't")
                 || NEGATION_FILLER.contains(&w.lower.as_str());
@@ -359,6 +367,7 @@ impl Reading {
             words: out,
             negated,
             clause_terms,
+            scoped,
             openers,
         }
     }
@@ -555,11 +564,10 @@ fn negates(x: &Reading, y: &Reading, negative_question: bool) -> bool {
         return false;
     }
     let affirmed = y.affirmed();
-    x.negated
-        .iter()
-        .zip(&x.clause_terms)
-        .filter(|(negated, terms)| **negated && !terms.is_empty())
-        .any(|(_, terms)| {
+    (0..x.negated.len())
+        .filter(|&c| x.negated[c] && x.scoped[c])
+        .map(|c| &x.clause_terms[c])
+        .any(|terms| {
             let shared = terms
                 .iter()
                 .filter(|t| affirmed.contains(&t.as_str()))

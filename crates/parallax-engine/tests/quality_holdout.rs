@@ -46,12 +46,12 @@ fn holdout_scores_hold_on_answers_never_tuned_on() {
     let rho = r.spearman.unwrap();
     assert!(rho >= 0.55, "Spearman {rho:.3}");
     assert!(
-        r.aligned_under_gap <= 0.30,
+        r.aligned_under_gap <= 0.35,
         "4–5 under the gap threshold: {:.2}",
         r.aligned_under_gap
     );
     assert!(
-        r.misaligned_over_gap <= 0.30,
+        r.misaligned_over_gap <= 0.35,
         "1–2 over the gap threshold: {:.2}",
         r.misaligned_over_gap
     );

@@ -703,7 +703,13 @@ impl App {
                 .collect();
             let mut claims = Vec::new();
             for pair in &pairs {
-                let cell = compare(pair, lookup);
+                let mut cell = compare(pair, lookup);
+                if let Some(text) = cell.text.as_mut() {
+                    // Name the people, not "A" and "B".
+                    text.explanation =
+                        text.explain_for(&reference.name, &participants[pair.participant].name);
+                    cell.explanation = text.explanation.clone();
+                }
                 if let Some(text) = &cell.text {
                     let source = |who: &str| ClaimSource {
                         round: round_title.clone(),

@@ -473,15 +473,7 @@ fn compare_encoded(
             similarity,
         })
         .collect();
-    let explanation = explain(
-        score,
-        method,
-        shared.len(),
-        a_only.len(),
-        b_only.len(),
-        &contradictions,
-    );
-    let comparison = TextComparison {
+    let mut comparison = TextComparison {
         score,
         method,
         answer_similarity: inputs.answer_similarity,
@@ -490,8 +482,9 @@ fn compare_encoded(
         a_only,
         b_only,
         contradictions,
-        explanation,
+        explanation: String::new(),
     };
+    comparison.explanation = comparison.explain_for("A", "B");
     (comparison, inputs)
 }
 
@@ -531,63 +524,63 @@ fn one_side_empty(method: Method, a: &[Claim], b: &[Claim]) -> (TextComparison, 
     (comparison, inputs)
 }
 
-fn explain(
-    score: f64,
-    method: Method,
-    shared: usize,
-    a_only: usize,
-    b_only: usize,
-    contradictions: &[Contradiction],
-) -> String {
-    let verdict = match score {
-        s if s >= 80.0 => "Aligned",
-        s if s >= 60.0 => "Mostly aligned",
-        s if s >= GAP_BELOW => "Partly aligned",
-        _ => "Misaligned",
-    };
-    let method = match method {
-        Method::Minilm => "MiniLM",
-        Method::Lexical => "lexical fallback",
-    };
-    let count = |conflict: Conflict| {
-        contradictions
-            .iter()
-            .filter(|c| c.conflict == conflict)
-            .count()
-    };
-    let found: Vec<String> = [
-        (Conflict::Negation, "negated claim", "negated claims"),
-        (
-            Conflict::Opposition,
-            "opposite position",
-            "opposite positions",
-        ),
-        (
-            Conflict::Magnitude,
-            "figure off by a factor",
-            "figures off by a factor",
-        ),
-        (
-            Conflict::Figure,
-            "figure that differs",
-            "figures that differ",
-        ),
-    ]
-    .into_iter()
-    .filter_map(|(conflict, one, many)| match count(conflict) {
-        0 => None,
-        1 => Some(format!("1 {one}")),
-        k => Some(format!("{k} {many}")),
-    })
-    .collect();
-    let conflicts = if found.is_empty() {
-        String::new()
-    } else {
-        format!("; contradicted: {}", found.join(", "))
-    };
-    format!(
-        "{verdict} ({score:.0}/100, {method}): {shared} shared, {a_only} only in A, {b_only} only in B{conflicts}."
-    )
+impl TextComparison {
+    /// The one-line explanation, naming the two people: "Misaligned (32/100,
+    /// MiniLM): 1 said by both, 2 only by Lena, 2 only by Tom; contradicted:
+    /// 1 opposite position." The comparison itself names them A and B.
+    pub fn explain_for(&self, a: &str, b: &str) -> String {
+        let score = self.score;
+        let verdict = match score {
+            s if s >= 80.0 => "Aligned",
+            s if s >= 60.0 => "Mostly aligned",
+            s if s >= GAP_BELOW => "Partly aligned",
+            _ => "Misaligned",
+        };
+        let method = match self.method {
+            Method::Minilm => "MiniLM",
+            Method::Lexical => "lexical fallback",
+        };
+        let count = |conflict: Conflict| {
+            self.contradictions
+                .iter()
+                .filter(|c| c.conflict == conflict)
+                .count()
+        };
+        let found: Vec<String> = [
+            (Conflict::Negation, "negated claim", "negated claims"),
+            (
+                Conflict::Opposition,
+                "opposite position",
+                "opposite positions",
+            ),
+            (
+                Conflict::Magnitude,
+                "figure off by a factor",
+                "figures off by a factor",
+            ),
+            (
+                Conflict::Figure,
+                "figure that differs",
+                "figures that differ",
+            ),
+        ]
+        .into_iter()
+        .filter_map(|(conflict, one, many)| match count(conflict) {
+            0 => None,
+            1 => Some(format!("1 {one}")),
+            k => Some(format!("{k} {many}")),
+        })
+        .collect();
+        let conflicts = if found.is_empty() {
+            String::new()
+        } else {
+            format!("; contradicted: {}", found.join(", "))
+        };
+        let (shared, a_only, b_only) = (self.shared.len(), self.a_only.len(), self.b_only.len());
+        format!(
+            "{verdict} ({score:.0}/100, {method}): {shared} said by both, {a_only} only by {a}, {b_only} only by {b}{conflicts}."
+        )
+    }
 }
 
 /// Unit vectors of a set of texts, from either source.

@@ -19,10 +19,19 @@ const FILES: &[(&str, &str, &str)] = &[
         "text/javascript; charset=utf-8",
         include_str!("../assets/app.js"),
     ),
+    (
+        "icon.svg",
+        "image/svg+xml",
+        include_str!("../assets/icon.svg"),
+    ),
 ];
 
 pub(crate) fn routes() -> Routes {
-    vec![("/static/{file}", get(asset))]
+    vec![
+        ("/static/{file}", get(asset)),
+        // Browsers ask for it whatever the page links.
+        ("/favicon.ico", get(|| asset(Path("icon.svg".to_owned())))),
+    ]
 }
 
 async fn asset(Path(file): Path<String>) -> Response {

@@ -233,6 +233,13 @@ async fn every_route_and_every_caller(db: Db) {
         ),
         row(
             Method::GET,
+            "/favicon.ico",
+            "/favicon.ico".into(),
+            Body::None,
+            Rule::Public(200),
+        ),
+        row(
+            Method::GET,
             "/api/openapi.json",
             "/api/openapi.json".into(),
             Body::None,

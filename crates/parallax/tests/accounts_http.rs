@@ -551,6 +551,7 @@ async fn every_response_carries_security_headers(db: Db) {
         (&*format!("/w/{workspace}"), 200),
         ("/w/999999", 404),
         ("/static/app.css", 200),
+        ("/favicon.ico", 200),
     ] {
         let response = client.get(app.url(path)).send().await.unwrap();
         assert_eq!(response.status().as_u16(), status, "{path}");
@@ -565,10 +566,21 @@ async fn every_response_carries_security_headers(db: Db) {
         assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
         assert!(h.contains_key("referrer-policy"), "{path}");
         assert!(h.contains_key("x-request-id"), "{path}");
-        if !path.starts_with("/static") {
+        if path.starts_with("/static") || path == "/favicon.ico" {
+            assert!(
+                h["cache-control"].to_str().unwrap().starts_with("public"),
+                "{path}"
+            );
+        } else {
             assert_eq!(h["cache-control"], "no-store", "{path}");
         }
     }
+    let icon = client.get(app.url("/favicon.ico")).send().await.unwrap();
+    assert_eq!(icon.headers()["content-type"], "image/svg+xml");
+    assert!(
+        icon.text().await.unwrap().starts_with("<svg"),
+        "an icon, not a 404 page"
+    );
     let html = client
         .get(app.url(&format!("/w/{workspace}")))
         .send()
@@ -580,6 +592,10 @@ async fn every_response_carries_security_headers(db: Db) {
     assert!(
         !html.contains("<script>") && !html.contains("style=\""),
         "no inline scripts or styles"
+    );
+    assert!(
+        html.contains(r#"<link rel="icon" href="/static/icon.svg" type="image/svg+xml">"#),
+        "every page links its icon"
     );
     app.stop().await;
 }

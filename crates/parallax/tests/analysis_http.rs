@@ -126,6 +126,21 @@ async fn check_analysis(app: &TestApp, method: &str) {
     let page = round_page(&tech, &session, "session").await;
     assert!(page.contains("/ 100 ·"), "the session shows scores");
     assert!(
+        page.contains("only by Lena") && page.contains("only by Tom"),
+        "explanations name the people"
+    );
+    assert!(!page.contains("only in A") && !page.contains("only in B"));
+    assert!(
+        page.contains("/ 100 · rank order"),
+        "a ranking is scored by rank order, not by the text model"
+    );
+    let text_method = if method == "minilm" {
+        "MiniLM"
+    } else {
+        "lexical"
+    };
+    assert!(page.contains(&format!("/ 100 · {text_method}")));
+    assert!(
         page.contains("<mark class=\"only-b\">") || page.contains("<mark class=\"shared\">"),
         "claims are highlighted in the answers"
     );

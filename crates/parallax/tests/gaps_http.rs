@@ -519,6 +519,12 @@ async fn the_demo_shows_a_register_with_a_recurring_pattern(db: Db) {
         .find(|p| p["by"] == "question")
         .expect("the customer question recurs");
     assert_eq!(customer["rounds"], 2);
+    assert_eq!(customer["participants"], 1, "only Tom answers beside Lena");
+    let page = common::get_text(&lena, &app.url(&format!("/w/{w}/gaps/patterns"))).await;
+    assert!(
+        page.contains("1 person") && !page.contains("1 people"),
+        "one person, in words a leader reads"
+    );
     let (_, actions) = get(&lena, app.url("/api/v1/actions")).await;
     assert!(
         actions["actions"]

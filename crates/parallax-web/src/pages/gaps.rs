@@ -804,7 +804,7 @@ async fn patterns(
                                     strong { (p.label) }
                                     ul { @for g in &p.gaps { li { a href=(gap_url(workspace_id, g.id)) { (g.title) } " · " span.muted { (g.round_title) } } } }
                                 }
-                                td { (p.gaps.len()) " gaps · " (p.rounds) " round" @if p.rounds != 1 { "s" } " · " (p.participants) " people" }
+                                td { (p.gaps.len()) " gaps · " (p.rounds) " round" @if p.rounds != 1 { "s" } " · " (p.participants) @if p.participants == 1 { " person" } @else { " people" } }
                                 td { @if p.since > 0 { (when(p.since)) } @else { (dash()) } }
                                 td { (trend_badge(p.trend)) " " (p.in_latest_round) " vs " (p.in_previous_round) }
                             }

@@ -775,7 +775,26 @@ fn analysis_status(view: &AnalysisView) -> Markup {
     }
 }
 
-fn score_badge(score: f64, method: Method) -> Markup {
+/// What computed a score: the text model or fallback for free text, a rule
+/// for the other question kinds, the weighted mean for the index.
+fn scored_by(method: Method) -> &'static str {
+    match method {
+        Method::Minilm => "MiniLM",
+        Method::Lexical => "lexical",
+    }
+}
+
+/// The rule that scores a question kind other than free text.
+fn kind_rule(kind: &KindComparison) -> &'static str {
+    match kind.details {
+        KindDetails::Ranking { .. } => "rank order",
+        KindDetails::Number { .. } => "numbers",
+        KindDetails::SingleChoice { .. } | KindDetails::MultipleChoice { .. } => "choices",
+        KindDetails::Scale { .. } => "scale",
+    }
+}
+
+fn score_badge(score: f64, by: &str) -> Markup {
     let class = if score >= 70.0 {
         "badge ok"
     } else if score >= parallax_engine::GAP_BELOW {
@@ -783,11 +802,7 @@ fn score_badge(score: f64, method: Method) -> Markup {
     } else {
         "badge bad"
     };
-    let method = match method {
-        Method::Minilm => "MiniLM",
-        Method::Lexical => "lexical",
-    };
-    html! { span class=(class) title={ "Alignment score, by " (method) } { (format!("{score:.0}")) " / 100 · " (method) } }
+    html! { span class=(class) title={ "Alignment score, by " (by) } { (format!("{score:.0}")) " / 100 · " (by) } }
 }
 
 /// What the listening session calls each kind of contradiction.
@@ -803,7 +818,12 @@ fn conflict_label(conflict: Conflict) -> &'static str {
 fn cell_view(cell: &Cell, method: Method, reference: &str, participant: &str) -> Markup {
     html! {
         div.analysis {
-            p { @if let Some(score) = cell.score { (score_badge(score, method)) " " } span.muted { (cell.explanation) } }
+            p {
+                @if let Some(score) = cell.score {
+                    (score_badge(score, cell.kind.as_ref().map_or(scored_by(method), kind_rule))) " "
+                }
+                span.muted { (cell.explanation) }
+            }
             @if let Some(text) = &cell.text {
                 @if !text.contradictions.is_empty() {
                     ul.contradictions {
@@ -1168,7 +1188,7 @@ async fn summary(
             @if let AnalysisView::Done(analysis) = &s.analysis {
                 section.card #alignment-index {
                     h2 { "Alignment index" }
-                    p.index { @if let Some(overall) = analysis.index.overall { (score_badge(overall, analysis.method)) } @else { "—" } " overall, each participant compared with " (analysis.reference.name) }
+                    p.index { @if let Some(overall) = analysis.index.overall { (score_badge(overall, "weighted mean")) } @else { "—" } " overall, each participant compared with " (analysis.reference.name) }
                     ul { @for (p, score) in analysis.participants.iter().zip(&analysis.index.per_participant) {
                         li { (p.name) ": " @if let Some(score) = score { (format!("{score:.0}")) } @else { "—" } }
                     } }

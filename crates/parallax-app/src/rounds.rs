@@ -423,7 +423,8 @@ impl App {
         self.authorize(actor, workspace_id, Permission::ManageRounds)
             .await?;
         let title = bounded_text("title", &new.title, 1, 120)?;
-        let due_at = parallax_domain::round::due_at("due_at", new.due_at)?;
+        let due_at =
+            parallax_domain::round::new_due_at("due_at", new.due_at, parallax_store::now_ms())?;
         let participants = self
             .eligible_participants(workspace_id, actor.id(), &new.participants)
             .await?;

@@ -25,6 +25,29 @@ pub fn due_at(field: &'static str, ms: Option<i64>) -> Result<Option<i64>, Inval
     }
 }
 
+/// One day in Unix ms: due dates are days.
+pub const DAY_MS: i64 = 86_400_000;
+
+/// Checks the due date of a new round at `now` (Unix ms): as [`due_at`], and
+/// not a day that has already ended — today is fine.
+pub fn new_due_at(field: &'static str, ms: Option<i64>, now: i64) -> Result<Option<i64>, Invalid> {
+    let due = due_at(field, ms)?;
+    match due {
+        Some(d) if d < now - now.rem_euclid(DAY_MS) => Err(Invalid::new(
+            field,
+            "is in the past: pick today or a later date",
+        )),
+        other => Ok(other),
+    }
+}
+
+/// Whether a round still waiting for answers is past its due date at `now`:
+/// the due day has ended.
+pub fn is_overdue(state: RoundState, due_at: Option<i64>, now: i64) -> bool {
+    matches!(state, RoundState::Draft | RoundState::Answering)
+        && due_at.is_some_and(|d| d - d.rem_euclid(DAY_MS) + DAY_MS <= now)
+}
+
 /// Where a round is in its life: draft → answering → revealed → closed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -136,6 +159,34 @@ impl FromStr for Flag {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_new_round_may_be_due_today_but_not_yesterday() {
+        let now = super::EARLIEST_DUE_AT + 20 * super::DAY_MS + 15 * 3_600_000;
+        let today = now - now % super::DAY_MS;
+        assert_eq!(
+            super::new_due_at("due_at", Some(today), now),
+            Ok(Some(today))
+        );
+        assert!(super::new_due_at("due_at", Some(today - 1), now).is_err());
+        assert_eq!(super::new_due_at("due_at", None, now), Ok(None));
+    }
+
+    #[test]
+    fn a_round_is_overdue_once_its_due_day_has_ended_and_only_while_answering() {
+        use super::RoundState::*;
+        let day = super::EARLIEST_DUE_AT + 20 * super::DAY_MS;
+        let evening = day + 23 * 3_600_000;
+        assert!(!super::is_overdue(Answering, Some(day), evening));
+        assert!(super::is_overdue(Answering, Some(day), day + super::DAY_MS));
+        assert!(super::is_overdue(Draft, Some(day), day + 2 * super::DAY_MS));
+        assert!(!super::is_overdue(
+            Revealed,
+            Some(day),
+            day + 2 * super::DAY_MS
+        ));
+        assert!(!super::is_overdue(Answering, None, evening));
+    }
+
     use super::*;
 
     #[test]

@@ -257,6 +257,36 @@ async fn bodies_versions_and_dates_are_checked_strictly(db: Db) {
             .unwrap();
         assert_eq!(response.status(), 422, "due_at {due}");
     }
+    // A day that has already ended is refused; today is fine.
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    let today = now - now % 86_400_000;
+    let yesterday = ada
+        .post(app.url(&format!("/api/v1/workspaces/{w}/rounds")))
+        .json(&json!({ "title": "Late", "participants": [], "due_at": today - 86_400_000 }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(yesterday.status(), 422);
+    let body: Value = yesterday.json().await.unwrap();
+    assert_eq!(body["error"]["fields"][0]["field"], "due_at", "{body}");
+    assert!(
+        body["error"]["fields"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("in the past"),
+        "{body}"
+    );
+    let page = ada
+        .post(app.url(&format!("/w/{w}/rounds")))
+        .form(&[("title", "Yesterday"), ("due", "2001-01-01")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 422);
+    assert!(page.text().await.unwrap().contains("in the past"));
     let page = ada
         .post(app.url(&format!("/w/{w}/rounds")))
         .form(&[("title", "Ancient"), ("due", "0001-01-01")])

@@ -11,13 +11,13 @@ use maud::{Markup, PreEscaped, html};
 use parallax_app::analysis::{AnalysisView, Cell, RoundAnalysis};
 use parallax_app::rounds::{NewRound, RoundView, SessionView};
 use parallax_app::{AppError, Stale};
-use parallax_domain::round::{Flag, RoundState};
+use parallax_domain::round::{Flag, RoundState, is_overdue};
 use parallax_domain::vision::{
     AnswerValue, DEFAULT_QUESTION_WEIGHT, Question, QuestionKind, format_number,
 };
 use parallax_domain::workspace::Role;
 use parallax_engine::{Conflict, KindComparison, KindDetails, Method};
-use parallax_store::{AnswerRecord, NoteWrite, ParticipantRecord};
+use parallax_store::{AnswerRecord, NoteWrite, ParticipantRecord, now_ms};
 use serde::Deserialize;
 
 use super::layout::{FormErrors, form_alert, page, when, workspace_nav};
@@ -120,6 +120,7 @@ async fn list_page(
     let (rounds, role) = state.app.rounds(&signed.actor, workspace_id).await?;
     let can_manage = matches!(role, Role::Owner | Role::Leader);
     let members = state.app.members(&signed.actor, workspace_id).await?;
+    let now = now_ms();
     Ok(page(
         "Rounds",
         Some(&signed.actor),
@@ -141,7 +142,10 @@ async fn list_page(
                                 td { a href=(round_url(workspace_id, r.id)) { (r.title) } }
                                 td { (state_badge(r.state)) }
                                 td { (when(r.created_at)) }
-                                td { @if let Some(d) = r.due_at { (when(d)) } @else { "—" } }
+                                td {
+                                    @if let Some(d) = r.due_at { (when(d)) } @else { "—" }
+                                    @if is_overdue(r.state, r.due_at, now) { " " span.badge.bad { "overdue" } }
+                                }
                             }
                         }
                     }
@@ -256,7 +260,8 @@ async fn show(
             (workspace_nav(&ws, "rounds"))
             div.actions { h2 { (view.round.title) } (state_badge(view.round.state)) }
             p.muted { "Asks vision version " (view.vision.number) " · " (view.vision.questions.len()) " questions"
-                @if let Some(d) = view.round.due_at { " · due " (when(d)) } }
+                @if let Some(d) = view.round.due_at { " · due " (when(d)) }
+                @if is_overdue(view.round.state, view.round.due_at, now_ms()) { " " span.badge.bad { "overdue" } } }
             div.card {
                 h2 { "Participants" }
                 p.muted { "Before the reveal, nobody sees anyone else's answers — only who has submitted." }

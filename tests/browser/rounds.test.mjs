@@ -84,8 +84,15 @@ test("vision, blind answers, reveal, listening session", async () => {
     assert.ok(session.includes("Small independent clinics a_ideal-customer"));
 
     // Notes and flags on the first question.
-    const first = leader.locator("#q-ideal-customer");
-    await first.getByLabel("Misaligned").check();
+    // A flag saves on its own: one click, no "Save note".
+    let first = leader.locator("#q-ideal-customer");
+    await Promise.all([leader.waitForLoadState("load"), first.getByRole("button", { name: "Misaligned" }).click()]);
+    assert.ok(await leader.getByText("Flag saved: Misaligned.").isVisible());
+    await leader.reload();
+    first = leader.locator("#q-ideal-customer");
+    assert.equal(await first.getByRole("button", { name: "Misaligned" }).getAttribute("aria-pressed"), "true");
+    assert.equal(await first.getByText("not flagged yet").count(), 0);
+    // Saving the notes keeps the flag.
     await first.locator('textarea[name="note"]').fill("Small clinics vs groups: decide who comes first.");
     await Promise.all([leader.waitForLoadState("load"), first.getByRole("button", { name: "Save note" }).click()]);
     assert.ok(await leader.getByText("Note saved.").isVisible());

@@ -1004,10 +1004,12 @@ fn listening_notes(
             @if editable {
                 form.stack method="post" action={ (base) "/notes/" (q.key) "/" (p.user_id) } {
                     input type="hidden" name="version" value=(note.map(|n| n.version).unwrap_or(0));
+                    input type="hidden" name="flag" value=(note.and_then(|n| n.flag).map_or("", |f| f.as_str()));
                     fieldset.inline {
-                        legend { "Flag" }
+                        legend { "Flag (saved when clicked, with the notes below)" }
                         @for flag in Flag::ALL {
-                            label.inline { input type="radio" name="flag" value=(flag.as_str()) checked[note.and_then(|n| n.flag) == Some(flag)]; (flag.label()) }
+                            @let current = note.and_then(|n| n.flag) == Some(flag);
+                            button.small.flag.selected[current].secondary[!current] type="submit" name="set_flag" value=(flag.as_str()) aria-pressed=(current) { (flag.label()) }
                         }
                     }
                     label { "Your notes" textarea name="note" rows="2" { @if let Some(n) = note { (n.body) } } }
@@ -1053,8 +1055,12 @@ fn flag_class(flag: Flag) -> &'static str {
 struct NoteForm {
     #[serde(default)]
     version: i64,
+    /// The flag the page showed; kept when only the notes are saved.
     #[serde(default)]
     flag: Option<String>,
+    /// A flag button: sets the flag (and saves the notes with it).
+    #[serde(default)]
+    set_flag: Option<String>,
     #[serde(default)]
     note: String,
 }
@@ -1065,9 +1071,9 @@ async fn note(
     Path((workspace_id, round_id, key, participant_id)): Path<(i64, i64, String, i64)>,
     PageForm(form): PageForm<NoteForm>,
 ) -> Result<Response, PageError> {
-    let flag = form
-        .flag
-        .as_deref()
+    let clicked = form.set_flag.as_deref().filter(|f| !f.is_empty());
+    let flag = clicked
+        .or(form.flag.as_deref())
         .filter(|f| !f.is_empty())
         .map(str::parse::<Flag>)
         .transpose()
@@ -1090,7 +1096,14 @@ async fn note(
         )
         .await
     {
-        Ok(_) => Ok(redirect_with_flash(&target, "Note saved.")),
+        Ok(_) => Ok(redirect_with_flash(
+            &target,
+            match flag {
+                Some(flag) if clicked.is_some() => format!("Flag saved: {}.", flag.label()),
+                _ => "Note saved.".to_owned(),
+            }
+            .as_str(),
+        )),
         Err(AppError::Stale(stale)) => Ok(redirect_with_flash(
             &target,
             &format!(

@@ -4,15 +4,7 @@
 // closes the gap.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { base, launch, fill, submit } from "./harness.mjs";
-
-async function answerAll(page, words) {
-  for (const area of await page.locator('textarea[name^="a_"]').all()) {
-    const value = await area.inputValue();
-    if (value.includes("\n")) continue; // a ranking: keep the offered order
-    await area.fill(`${words} ${await area.getAttribute("name")}`);
-  }
-}
+import { base, launch, fill, submit, answerAll } from "./harness.mjs";
 
 async function runRound(leader, tech, workspace, title, leaderWords, techWords) {
   await leader.goto(`${workspace}/rounds`);

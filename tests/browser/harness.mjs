@@ -34,3 +34,15 @@ export async function submit(page, buttonText) {
     page.getByRole("button", { name: buttonText }).click(),
   ]);
 }
+
+// Answers every question of an answer form: text in words, numbers as
+// "1,000", and a ranking kept in the offered order, confirmed as one's own.
+export async function answerAll(page, words) {
+  for (const area of await page.locator('textarea[name^="a_"]').all()) {
+    const value = await area.inputValue();
+    if (value.includes("\n")) continue; // a ranking: keep the offered order
+    await area.fill(`${words} ${await area.getAttribute("name")}`);
+  }
+  for (const input of await page.locator('input[inputmode="decimal"]').all()) await input.fill("1,000");
+  for (const box of await page.getByLabel("This order, as shown, is my ranking").all()) await box.check();
+}

@@ -3,16 +3,7 @@
 // and flags questions in the listening session.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { base, launch, fill, submit } from "./harness.mjs";
-
-async function answerAll(page, words) {
-  for (const area of await page.locator('textarea[name^="a_"]').all()) {
-    const value = await area.inputValue();
-    if (value.includes("\n")) continue; // a ranking: keep the offered order
-    await area.fill(`${words} ${await area.getAttribute("name")}`);
-  }
-  for (const input of await page.locator('input[inputmode="decimal"]').all()) await input.fill("1,000");
-}
+import { base, launch, fill, submit, answerAll } from "./harness.mjs";
 
 test("vision, blind answers, reveal, listening session", async () => {
   const browser = await launch();

@@ -506,7 +506,110 @@ async fn the_listening_session_takes_notes_flags_and_clarifications(db: Db) {
     app.stop().await;
 }
 
+/// Submitting with questions still open keeps the drafts, names every open
+/// question at the top and marks each one, in a 422 page, never a flash
+/// message cut short.
+async fn submitting_names_and_marks_every_unanswered_question(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let (owner, w) = app.sign_up("Olga", "olga@acme.test").await;
+    let round: Value = owner
+        .post(app.url(&format!("/api/v1/workspaces/{w}/rounds")))
+        .json(&json!({"title": "Open questions"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let r = round["id"].as_i64().unwrap();
+    owner
+        .post(app.url(&format!("/api/v1/workspaces/{w}/rounds/{r}/send")))
+        .send()
+        .await
+        .unwrap();
+    let questions = round["questions"].as_array().unwrap();
+    let first = questions[0]["key"].as_str().unwrap();
+    let ranking = questions
+        .iter()
+        .find(|q| q["kind"]["type"] == "ranking")
+        .unwrap();
+    let rkey = ranking["key"].as_str().unwrap();
+    let offered = ranking["kind"]["options"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o.as_str().unwrap())
+        .collect::<Vec<_>>()
+        .join("\n");
+    let form_page = common::get_text(&owner, &app.url(&format!("/w/{w}/rounds/{r}/answer"))).await;
+    assert!(form_page.contains("This order, as shown, is my ranking"));
+    // One text answer, and the ranking the page offered sent back untouched.
+    let response = owner
+        .post(app.url(&format!("/w/{w}/rounds/{r}/answer")))
+        .form(&[
+            (format!("a_{first}"), "Small clinics in Austria.".to_owned()),
+            (format!("a_{rkey}"), offered.clone()),
+            (format!("d_{rkey}"), offered.clone()),
+            ("action".to_owned(), "submit".to_owned()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 422);
+    let page = response.text().await.unwrap();
+    for q in &questions[1..] {
+        let key = q["key"].as_str().unwrap();
+        assert!(
+            page.contains(&format!("href=\"#q-{key}\"")),
+            "{key} is named at the top, the untouched ranking too"
+        );
+    }
+    assert!(page.contains("Not answered yet: every question needs an answer before you submit."));
+    assert!(
+        page.contains("Small clinics in Austria."),
+        "the draft is kept"
+    );
+    let saved = |mine: &Value| -> Vec<String> {
+        mine["my_answers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["question_key"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let mine = get(
+        &owner,
+        app.url(&format!("/api/v1/workspaces/{w}/rounds/{r}")),
+    )
+    .await;
+    assert_eq!(
+        saved(&mine),
+        [first],
+        "the draft is saved, the untouched ranking is not"
+    );
+    // Confirmed as shown, the ranking is an answer.
+    owner
+        .post(app.url(&format!("/w/{w}/rounds/{r}/answer")))
+        .form(&[
+            (format!("a_{rkey}"), offered.clone()),
+            (format!("d_{rkey}"), offered.clone()),
+            (format!("k_{rkey}"), "1".to_owned()),
+            ("action".to_owned(), "save".to_owned()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let mine = get(
+        &owner,
+        app.url(&format!("/api/v1/workspaces/{w}/rounds/{r}")),
+    )
+    .await;
+    assert!(saved(&mine).contains(&rkey.to_owned()));
+    app.stop().await;
+}
+
 on_both_databases!(
+    submitting_names_and_marks_every_unanswered_question,
     vision_versions_freeze_and_compare,
     every_kind_rejects_malformed_answers,
     concurrent_edits_never_overwrite_silently,

@@ -447,6 +447,11 @@ fn answer_input(q: &Question, value: Option<&AnswerValue>, typed: Option<&[Strin
                 };
                 span.hint { "Put one option per line, most important first. Every option once." }
                 textarea name=(name) rows=(options.len() + 1) aria-label=(q.prompt) { (order.join("\n")) }
+                @if typed.is_none() && value.is_none() {
+                    // Not ranked yet: the order shown is the template's, not an answer.
+                    input type="hidden" name={ "d_" (q.key) } value=(options.join("\n"));
+                    label.inline { input type="checkbox" name={ "k_" (q.key) } value="1"; "This order, as shown, is my ranking" }
+                }
             }
             QuestionKind::SingleChoice { options } => {
                 @for option in options {
@@ -506,7 +511,16 @@ async fn answer_page(
             h2 { (view.round.title) }
             p.muted { "Answer in your own words. Nobody sees your answers until the round is revealed; you can change them until then." }
             @if locked { div.alert { "This round is not taking answers (" (view.round.state.label()) ")." } }
-            @if !errors.is_empty() { div.alert role="alert" { "Some answers need another look; they are marked below. Nothing else was lost." } }
+            @if !errors.is_empty() {
+                div.alert role="alert" {
+                    p { "Some answers need another look; they are marked below. Nothing else was lost." }
+                    ul {
+                        @for q in view.vision.questions.iter().filter(|q| errors.contains_key(&q.key)) {
+                            li { a href={ "#q-" (q.key) } { (q.prompt) } }
+                        }
+                    }
+                }
+            }
             form.stack method="post" action={ (round_url(workspace_id, round_id)) "/answer" } {
                 @for (i, q) in view.vision.questions.iter().enumerate() {
                     @let current = mine(&q.key);
@@ -581,6 +595,10 @@ async fn answer(
         if values.iter().all(|v| v.trim().is_empty()) {
             continue;
         }
+        let current = view.my_answers.iter().find(|a| a.question_key == q.key);
+        if current.is_none() && untouched_ranking(&fields, &q.key, values) {
+            continue;
+        }
         let expected = form_value(&fields, &format!("v_{}", q.key))
             .and_then(|v| v.parse::<i64>().ok())
             .filter(|v| *v > 0);
@@ -591,7 +609,6 @@ async fn answer(
                 continue;
             }
         };
-        let current = view.my_answers.iter().find(|a| a.question_key == q.key);
         if current.is_some_and(|a| a.value == value && Some(a.version) == expected) {
             continue;
         }
@@ -657,16 +674,39 @@ async fn answer(
                     "Submitted. You can still change your answers until the reveal.",
                 ));
             }
-            Err(AppError::Invalid(list)) => {
-                let missing = list
-                    .into_iter()
-                    .map(|e| e.message)
-                    .collect::<Vec<_>>()
-                    .join("; ");
-                return Ok(redirect_with_flash(
-                    &format!("{base}/answer"),
-                    &format!("Saved, but not submitted: {missing}."),
-                ));
+            Err(AppError::Invalid(_)) => {
+                // Drafts are saved; name and mark every question still open.
+                let view = state
+                    .app
+                    .round(&signed.actor, workspace_id, round_id)
+                    .await?;
+                let missing: HashMap<String, String> = view
+                    .vision
+                    .questions
+                    .iter()
+                    .filter(|q| !view.my_answers.iter().any(|a| a.question_key == q.key))
+                    .map(|q| {
+                        (
+                            q.key.clone(),
+                            "Not answered yet: every question needs an answer before you submit."
+                                .to_owned(),
+                        )
+                    })
+                    .collect();
+                return Ok((
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    answer_page(
+                        &state,
+                        &signed,
+                        workspace_id,
+                        round_id,
+                        &typed,
+                        &missing,
+                        &clashes,
+                    )
+                    .await?,
+                )
+                    .into_response());
             }
             Err(other) => return Err(other.into()),
         }
@@ -675,6 +715,24 @@ async fn answer(
         &format!("{base}/answer"),
         "Draft saved.",
     ))
+}
+
+/// Whether a ranking still holds the order the page offered (`d_KEY`) and
+/// the person did not confirm it as theirs (`k_KEY`): not an answer yet.
+fn untouched_ranking(fields: &[(String, String)], key: &str, values: &[String]) -> bool {
+    let lines = |text: &str| -> Vec<String> {
+        text.lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(str::to_owned)
+            .collect()
+    };
+    let Some(offered) = form_value(fields, &format!("d_{key}")) else {
+        return false;
+    };
+    let confirmed = form_value(fields, &format!("k_{key}")).is_some();
+    let given: Vec<String> = values.iter().flat_map(|v| lines(v)).collect();
+    !confirmed && given == lines(offered)
 }
 
 /// Two rankings next to each other, with a line between equal items: the

@@ -11,6 +11,27 @@ async fn get(client: &Client, url: String) -> Value {
     client.get(url).send().await.unwrap().json().await.unwrap()
 }
 
+/// Opens a round titled `title` with the workspace's members and sends it;
+/// returns the round as created and its id.
+async fn sent_round(app: &TestApp, owner: &Client, w: i64, title: &str) -> (Value, i64) {
+    let round: Value = owner
+        .post(app.url(&format!("/api/v1/workspaces/{w}/rounds")))
+        .json(&json!({ "title": title }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let r = round["id"].as_i64().unwrap();
+    owner
+        .post(app.url(&format!("/api/v1/workspaces/{w}/rounds/{r}/send")))
+        .send()
+        .await
+        .unwrap();
+    (round, r)
+}
+
 async fn vision_versions_freeze_and_compare(db: Db) {
     let app = TestApp::spawn(db).await;
     let (owner, w) = app.sign_up("Olga", "olga@acme.test").await;
@@ -152,21 +173,7 @@ async fn every_kind_rejects_malformed_answers(db: Db) {
             .as_i64()
             .unwrap();
     }
-    let round: Value = owner
-        .post(app.url(&format!("/api/v1/workspaces/{w}/rounds")))
-        .json(&json!({"title": "Kinds"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let r = round["id"].as_i64().unwrap();
-    owner
-        .post(app.url(&format!("/api/v1/workspaces/{w}/rounds/{r}/send")))
-        .send()
-        .await
-        .unwrap();
+    let (round, r) = sent_round(&app, &owner, w, "Kinds").await;
     let questions = round["questions"].as_array().unwrap();
     let key_of = |t: &str| {
         questions.iter().find(|q| q["kind"]["type"] == t).unwrap()["key"]
@@ -261,21 +268,7 @@ async fn every_kind_rejects_malformed_answers(db: Db) {
 async fn concurrent_edits_never_overwrite_silently(db: Db) {
     let app = TestApp::spawn(db).await;
     let (owner, w) = app.sign_up("Olga", "olga@acme.test").await;
-    let round: Value = owner
-        .post(app.url(&format!("/api/v1/workspaces/{w}/rounds")))
-        .json(&json!({"title": "Race"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let r = round["id"].as_i64().unwrap();
-    owner
-        .post(app.url(&format!("/api/v1/workspaces/{w}/rounds/{r}/send")))
-        .send()
-        .await
-        .unwrap();
+    let (_, r) = sent_round(&app, &owner, w, "Race").await;
     let url = app.url(&format!(
         "/api/v1/workspaces/{w}/rounds/{r}/answers/ideal-customer"
     ));
@@ -512,21 +505,7 @@ async fn the_listening_session_takes_notes_flags_and_clarifications(db: Db) {
 async fn submitting_names_and_marks_every_unanswered_question(db: Db) {
     let app = TestApp::spawn(db).await;
     let (owner, w) = app.sign_up("Olga", "olga@acme.test").await;
-    let round: Value = owner
-        .post(app.url(&format!("/api/v1/workspaces/{w}/rounds")))
-        .json(&json!({"title": "Open questions"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let r = round["id"].as_i64().unwrap();
-    owner
-        .post(app.url(&format!("/api/v1/workspaces/{w}/rounds/{r}/send")))
-        .send()
-        .await
-        .unwrap();
+    let (round, r) = sent_round(&app, &owner, w, "Open questions").await;
     let questions = round["questions"].as_array().unwrap();
     let first = questions[0]["key"].as_str().unwrap();
     let ranking = questions

@@ -640,26 +640,30 @@ async fn answer(
             Err(other) => return Err(other.into()),
         }
     }
+    // The form again, with what was typed, each problem beside its question.
+    let again = |status: StatusCode, errors: HashMap<String, String>| {
+        let (state, signed, typed, clashes) = (&state, &signed, &typed, &clashes);
+        async move {
+            let page = answer_page(
+                state,
+                signed,
+                workspace_id,
+                round_id,
+                typed,
+                &errors,
+                clashes,
+            )
+            .await?;
+            Ok::<Response, PageError>((status, page).into_response())
+        }
+    };
     if !errors.is_empty() || !clashes.is_empty() {
         let status = if clashes.is_empty() {
             StatusCode::UNPROCESSABLE_ENTITY
         } else {
             StatusCode::CONFLICT
         };
-        return Ok((
-            status,
-            answer_page(
-                &state,
-                &signed,
-                workspace_id,
-                round_id,
-                &typed,
-                &errors,
-                &clashes,
-            )
-            .await?,
-        )
-            .into_response());
+        return again(status, errors).await;
     }
     let base = round_url(workspace_id, round_id);
     if form_value(&fields, "action") == Some("submit") {
@@ -693,20 +697,7 @@ async fn answer(
                         )
                     })
                     .collect();
-                return Ok((
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    answer_page(
-                        &state,
-                        &signed,
-                        workspace_id,
-                        round_id,
-                        &typed,
-                        &missing,
-                        &clashes,
-                    )
-                    .await?,
-                )
-                    .into_response());
+                return again(StatusCode::UNPROCESSABLE_ENTITY, missing).await;
             }
             Err(other) => return Err(other.into()),
         }

@@ -74,12 +74,20 @@ test("flag, open a gap, actions of each kind, my actions, close after round two"
     await tech.goto(`${base}/actions`);
     assert.equal(await tech.locator("#my-actions tbody tr").count(), 4);
     assert.ok(await tech.getByText("Small clinics or clinic groups first?").first().isVisible());
+    // Setting a status from the list stays on the list.
+    const row = tech.locator("#my-actions tbody tr").first();
+    await row.locator('select[name="status"]').selectOption({ label: "In progress" });
+    await Promise.all([tech.waitForLoadState("load"), row.getByRole("button", { name: "Set" }).click()]);
+    assert.match(tech.url(), /\/actions$/);
+    assert.ok(await tech.getByText("Action updated.").isVisible());
 
     await runRound(leader, tech, workspace, "Q2 alignment", "Small independent clinics", "Small independent clinics");
     await flagFirst(leader, "Aligned");
 
     await leader.goto(gap);
     assert.ok(await leader.getByText("Aligned now in").isVisible());
+    // Each status says what it means.
+    assert.ok(await leader.locator("#status-help").getByText("A known difference you choose to live with", { exact: false }).isVisible());
     await submit(leader, "Close gap");
     assert.ok(await leader.getByText("Are they done?").isVisible());
     await submit(leader, "Close anyway");

@@ -364,6 +364,7 @@ fn short(prompt: &str) -> String {
 
 fn proposals_of(facts: &RoundFacts) -> Vec<Proposal> {
     let leader = facts.round.created_by;
+    let reference = leader.and_then(|id| facts.name(id)).unwrap_or("the vision");
     let mut out = Vec::new();
     for q in &facts.questions {
         for p in facts
@@ -429,15 +430,17 @@ fn proposals_of(facts: &RoundFacts) -> Vec<Proposal> {
             let Some(source) = source else { continue };
             let prompt = short(&q.prompt);
             let (title, severity) = match source {
+                // A gap lies between two readings: the title blames no one.
                 ProposalSource::Flag => (
-                    format!("{} reads “{prompt}” differently", p.name),
+                    format!("Two readings of “{prompt}”: {} and {}", reference, p.name),
                     Severity::High,
                 ),
-                ProposalSource::Contradiction => {
-                    (format!("Different numbers for “{prompt}”"), Severity::High)
-                }
+                ProposalSource::Contradiction => (
+                    format!("Contradicting answers to “{prompt}”"),
+                    Severity::High,
+                ),
                 ProposalSource::LowScore => (
-                    format!("{} reads “{prompt}” differently", p.name),
+                    format!("Two readings of “{prompt}”: {} and {}", reference, p.name),
                     Severity::Medium,
                 ),
                 ProposalSource::Claims => {

@@ -73,6 +73,22 @@ impl GapStatus {
     pub fn is_active(self) -> bool {
         matches!(self, GapStatus::Open | GapStatus::Decided)
     }
+
+    /// One line of help for the people choosing the status.
+    pub fn help(self) -> &'static str {
+        match self {
+            GapStatus::Open => "Seen, not decided yet: the two readings still stand.",
+            GapStatus::Decided => {
+                "A decision is recorded above and actions carry it out; the gap stays on the list until a later round shows it aligned."
+            }
+            GapStatus::Closed => {
+                "Done: the readings agree now (a later round shows it) or the actions settled it."
+            }
+            GapStatus::Accepted => {
+                "A known difference you choose to live with: it leaves the open list but stays in the register."
+            }
+        }
+    }
 }
 
 spelled!(

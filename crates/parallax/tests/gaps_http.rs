@@ -110,6 +110,12 @@ async fn proposals_decisions_actions_and_access(db: Db) {
         .expect("the misaligned flag is proposed");
     assert_eq!(flagged["source"], "flag");
     assert_eq!(flagged["severity"], "high");
+    let title = flagged["title"].as_str().unwrap();
+    assert!(
+        title.starts_with("Two readings of") && title.contains(" and "),
+        "a gap lies between two readings, the title blames no one: {title}"
+    );
+    assert!(!title.contains("differently"), "{title}");
     assert!(
         !offered
             .iter()

@@ -428,9 +428,12 @@ async fn show(
                         input type="hidden" name="version" value=(d.gap.version);
                         label { "Decision" textarea name="decision" rows="3" { (d.gap.decision) } }
                         label { "Status"
-                            select name="status" {
+                            select name="status" aria-describedby="status-help" {
                                 @for s in GapStatus::ALL { option value=(s.as_str()) selected[*s == d.gap.status] { (s.label()) } }
                             }
+                        }
+                        dl.status-help #status-help {
+                            @for s in GapStatus::ALL { dt { (s.label()) } dd { (s.help()) } }
                         }
                         div { button type="submit" { "Save decision" } }
                     }
@@ -621,6 +624,9 @@ async fn add_action(
 struct ActionStatusForm {
     from: String,
     status: String,
+    /// "mine" when set from "My actions": the person stays on that list.
+    #[serde(default)]
+    back: Option<String>,
 }
 
 async fn set_action(
@@ -641,10 +647,11 @@ async fn set_action(
             (from, status),
         )
         .await?;
-    Ok(redirect_with_flash(
-        &format!("{}#actions", gap_url(workspace_id, gap_id)),
-        "Action updated.",
-    ))
+    let back = match form.back.as_deref() {
+        Some("mine") => "/actions".to_owned(),
+        _ => format!("{}#actions", gap_url(workspace_id, gap_id)),
+    };
+    Ok(redirect_with_flash(&back, "Action updated."))
 }
 
 #[derive(Debug, Deserialize)]
@@ -842,6 +849,7 @@ async fn my_actions(State(state): State<AppState>, signed: SignedIn) -> Result<M
                                 td {
                                     form.inline method="post" action={ (gap_url(o.workspace_id, o.action.gap_id)) "/actions/" (o.action.id) } {
                                         input type="hidden" name="from" value=(o.action.status.as_str());
+                                        input type="hidden" name="back" value="mine";
                                         select name="status" aria-label="Action status" {
                                             @for s in ActionStatus::ALL { option value=(s.as_str()) selected[*s == o.action.status] { (s.label()) } }
                                         }

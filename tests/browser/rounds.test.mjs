@@ -70,6 +70,8 @@ test("vision, blind answers, reveal, listening session", async () => {
     await leader.getByRole("link", { name: "Reveal…" }).click();
     await submit(leader, "Reveal");
     assert.match(leader.url(), /\/session$/);
+    // The scores appear without a manual reload.
+    await leader.getByText("/ 100 ·").first().waitFor({ timeout: 20000 });
     const session = await leader.content();
     assert.ok(session.includes("Clinic groups with IT departments a_ideal-customer"));
     assert.ok(session.includes("Small independent clinics a_ideal-customer"));

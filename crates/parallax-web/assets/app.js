@@ -17,3 +17,12 @@ document.addEventListener("submit", (event) => {
     event.preventDefault();
   }
 });
+// While the analysis runs, look again every few seconds, but never over
+// text someone has started typing.
+let typed = false;
+document.addEventListener("input", () => { typed = true; });
+function reloadWhenIdle() {
+  if (typed) setTimeout(reloadWhenIdle, 3000);
+  else window.location.reload();
+}
+if (document.querySelector(".analysis-pending")) setTimeout(reloadWhenIdle, 3000);

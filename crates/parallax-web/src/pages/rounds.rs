@@ -822,7 +822,7 @@ fn analysis_status(view: &AnalysisView) -> Markup {
     html! {
         @match view {
             AnalysisView::Off => p.muted { "The analysis is switched off for this workspace." },
-            AnalysisView::Pending => p.muted.analysis-pending { "The analysis is running; reload in a moment to see scores." },
+            AnalysisView::Pending => p.muted.analysis-pending role="status" { "The analysis is running; this page shows the scores as soon as it is done." },
             AnalysisView::Failed => div.alert { "The analysis could not be completed; the cause is in the server log." },
             AnalysisView::Done(analysis) => (method_note(analysis)),
         }

@@ -630,6 +630,61 @@ impl App {
         }
     }
 
+    /// Clears the caller's answer to one question, if it is still at
+    /// `expected_version`, before the caller submits: a submitted set can be
+    /// changed until the reveal, not left with a hole.
+    pub async fn clear_answer(
+        &self,
+        actor: &Actor,
+        workspace_id: i64,
+        round_id: i64,
+        question_key: &str,
+        expected_version: i64,
+    ) -> Result<()> {
+        let view = self.round_access(actor, workspace_id, round_id).await?;
+        if !view.is_participant {
+            return Err(AppError::Forbidden);
+        }
+        if view.round.state != RoundState::Answering {
+            return Err(AppError::Conflict(
+                "answers are locked: the round is not being answered".into(),
+            ));
+        }
+        if !view.vision.questions.iter().any(|q| q.key == question_key) {
+            return Err(AppError::NotFound);
+        }
+        let submitted = view
+            .participants
+            .iter()
+            .any(|p| p.user_id == actor.id() && p.submitted_at.is_some());
+        if submitted {
+            return Err(AppError::Conflict(
+                "you have submitted: change the answer instead, every question needs one".into(),
+            ));
+        }
+        match self
+            .store()
+            .clear_answer(round_id, actor.id(), question_key, expected_version)
+            .await
+        {
+            Ok(()) => Ok(()),
+            Err(StoreError::Conflict) => {
+                match view
+                    .my_answers
+                    .iter()
+                    .find(|a| a.question_key == question_key)
+                {
+                    Some(record) if record.version != expected_version => Err(stale_answer(record)),
+                    Some(_) => Err(AppError::Conflict(
+                        "answers are locked: the round is not being answered".into(),
+                    )),
+                    None => Err(AppError::NotFound),
+                }
+            }
+            Err(other) => Err(other.into()),
+        }
+    }
+
     /// Submits the caller's answers; every question must be answered.
     pub async fn submit_answers(
         &self,

@@ -636,6 +636,38 @@ impl Store {
         Ok(record)
     }
 
+    /// Removes an answer while the round takes answers, if it is still at
+    /// `version`; `Conflict` otherwise (round closed, no such answer, or a
+    /// newer version).
+    pub async fn clear_answer(
+        &self,
+        round_id: i64,
+        user_id: i64,
+        question_key: &str,
+        version: i64,
+    ) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        let open =
+            lock_round(&mut tx, round_id).await?.as_deref() == Some(RoundState::Answering.as_str());
+        if !open {
+            return Err(StoreError::Conflict);
+        }
+        let done = sqlx::query(
+            "DELETE FROM answers WHERE round_id = $1 AND user_id = $2 AND question_key = $3 AND version = $4",
+        )
+        .bind(round_id)
+        .bind(user_id)
+        .bind(question_key)
+        .bind(version)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::Conflict);
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// Marks a participant's answers submitted while the round takes answers.
     pub async fn submit_answers(&self, round_id: i64, user_id: i64) -> Result<()> {
         let done = sqlx::query(

@@ -587,7 +587,98 @@ async fn submitting_names_and_marks_every_unanswered_question(db: Db) {
     app.stop().await;
 }
 
+/// An answer can be cleared before submitting: by emptying it on the page,
+/// or with DELETE naming its version; never a stale one, never after
+/// submitting.
+async fn an_answer_can_be_cleared_until_submitted(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let (owner, w) = app.sign_up("Olga", "olga@acme.test").await;
+    let (_, r) = sent_round(&app, &owner, w, "Clearing").await;
+    let api = format!("/api/v1/workspaces/{w}/rounds/{r}");
+    let keys = |mine: &Value| -> Vec<String> {
+        mine["my_answers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["question_key"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let put = |key: &'static str, text: &'static str| {
+        owner
+            .put(app.url(&format!("{api}/answers/{key}")))
+            .json(&json!({"answer": {"type": "text", "value": text}}))
+            .send()
+    };
+    assert_eq!(
+        put("why-us", "Set-up in an afternoon.")
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    // Emptied on the page and saved: gone.
+    let page = owner
+        .post(app.url(&format!("/w/{w}/rounds/{r}/answer")))
+        .form(&[("a_why-us", ""), ("v_why-us", "1"), ("action", "save")])
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        page.status().is_success() || page.status().is_redirection(),
+        "{}",
+        page.status()
+    );
+    let mine = get(&owner, app.url(&api)).await;
+    assert!(
+        !keys(&mine).contains(&"why-us".to_owned()),
+        "the emptied answer is cleared"
+    );
+    // Through the API: the version is required, a stale one refused.
+    assert_eq!(
+        put("feeling", "Calm Monday mornings.")
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    let url = app.url(&format!("{api}/answers/feeling"));
+    let bare = owner.delete(&url).send().await.unwrap();
+    assert_eq!(bare.status(), 428);
+    let stale = owner
+        .delete(&url)
+        .header("if-match", "\"7\"")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stale.status(), 409);
+    let body: Value = stale.json().await.unwrap();
+    assert_eq!(body["error"]["current"]["version"], 1, "{body}");
+    let mine = get(&owner, app.url(&api)).await;
+    assert!(
+        keys(&mine).contains(&"feeling".to_owned()),
+        "nothing cleared by a refused request"
+    );
+    let cleared = owner
+        .delete(&url)
+        .header("if-match", "\"1\"")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cleared.status(), 204);
+    let again = owner
+        .delete(&url)
+        .header("if-match", "\"1\"")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 404, "nothing left to clear");
+    let mine = get(&owner, app.url(&api)).await;
+    assert!(keys(&mine).is_empty(), "{mine}");
+    app.stop().await;
+}
+
 on_both_databases!(
+    an_answer_can_be_cleared_until_submitted,
     submitting_names_and_marks_every_unanswered_question,
     vision_versions_freeze_and_compare,
     every_kind_rejects_malformed_answers,

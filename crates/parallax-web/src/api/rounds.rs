@@ -47,7 +47,7 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(send))
         .routes(routes!(reveal))
         .routes(routes!(close))
-        .routes(routes!(save_answer))
+        .routes(routes!(save_answer, clear_answer))
         .routes(routes!(submit))
         .routes(routes!(session))
         .routes(routes!(save_note))
@@ -523,6 +523,43 @@ async fn save_answer(
         .save_answer(&actor, workspace_id, round_id, &key, &body.answer, expected)
         .await?;
     Ok(with_etag(record.version, Answer::from(record)))
+}
+
+/// Clear the caller's answer to one question.
+///
+/// Only before submitting, and only the version named: `If-Match: "N"`.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/workspaces/{workspace_id}/rounds/{round_id}/answers/{key}",
+    tag = "rounds",
+    params(
+        ("key" = String, Path, description = "The question's key"),
+        ("If-Match" = Option<String>, Header, description = IF_MATCH),
+    ),
+    responses(
+        (status = 204, description = "Cleared"),
+        (status = 428, description = VERSION_REQUIRED),
+    ),
+)]
+async fn clear_answer(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    headers: HeaderMap,
+    Path((workspace_id, round_id, key)): Path<(i64, i64, String)>,
+    _: NoBody,
+) -> Result<StatusCode, ApiError> {
+    let version = preconditions::required(&headers, None)?
+        .resolve(async {
+            let view = state.app.round(&actor, workspace_id, round_id).await?;
+            let mine = view.my_answers.iter().find(|a| a.question_key == key);
+            Ok(mine.map(|a| a.version))
+        })
+        .await?;
+    state
+        .app
+        .clear_answer(&actor, workspace_id, round_id, &key, version)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// Submit the caller's answers.

@@ -592,16 +592,34 @@ async fn answer(
         let Some(values) = typed.get(&q.key) else {
             continue;
         };
+        let current = view.my_answers.iter().find(|a| a.question_key == q.key);
+        let expected_version = form_value(&fields, &format!("v_{}", q.key))
+            .and_then(|v| v.parse::<i64>().ok())
+            .filter(|v| *v > 0);
         if values.iter().all(|v| v.trim().is_empty()) {
+            // An emptied saved answer is cleared, not kept.
+            if let (Some(_), Some(version)) = (current, expected_version) {
+                match state
+                    .app
+                    .clear_answer(&signed.actor, workspace_id, round_id, &q.key, version)
+                    .await
+                {
+                    Ok(()) => {}
+                    Err(AppError::Stale(stale)) => {
+                        clashes.insert(q.key.clone(), Clash { stale: *stale });
+                    }
+                    Err(AppError::Conflict(message)) => {
+                        errors.insert(q.key.clone(), message);
+                    }
+                    Err(other) => return Err(other.into()),
+                }
+            }
             continue;
         }
-        let current = view.my_answers.iter().find(|a| a.question_key == q.key);
         if current.is_none() && untouched_ranking(&fields, &q.key, values) {
             continue;
         }
-        let expected = form_value(&fields, &format!("v_{}", q.key))
-            .and_then(|v| v.parse::<i64>().ok())
-            .filter(|v| *v > 0);
+        let expected = expected_version;
         let value = match q.parse_form_answer(values) {
             Ok(value) => value,
             Err(e) => {

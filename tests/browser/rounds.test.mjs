@@ -92,6 +92,19 @@ test("vision, blind answers, reveal, listening session", async () => {
     await leader.goto(`${round}/summary`);
     assert.ok(await leader.locator("#summary").getByText("Misaligned").isVisible());
 
+    // On a phone: chart text stays readable and no page scrolls sideways.
+    await leader.setViewportSize({ width: 390, height: 844 });
+    for (const path of ["summary", "session"]) {
+      await leader.goto(`${round}/${path}`);
+      const wide = await leader.evaluate(() => document.documentElement.scrollWidth);
+      assert.ok(wide <= 390, `${path} scrolls sideways: ${wide}px`);
+      const sizes = await leader.evaluate(() =>
+        [...document.querySelectorAll("svg text")].map((t) => t.getBoundingClientRect().height));
+      assert.ok(sizes.length > 0, `${path} draws a chart`);
+      assert.ok(Math.min(...sizes) >= 12, `${path}: chart text ${Math.min(...sizes)} px`);
+    }
+    await leader.setViewportSize({ width: 1280, height: 800 });
+
     // Tom sees the notes but has no way to edit or flag.
     await tech.goto(`${round}/session`);
     const techView = await tech.content();

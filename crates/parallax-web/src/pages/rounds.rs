@@ -999,7 +999,7 @@ async fn session(
                     @if let (QuestionKind::Ranking { .. }, Some(l)) = (&q.kind, leader) {
                         @for p in voices.iter().filter(|p| Some(p.user_id) != leader_id) {
                             @if let (Some(AnswerValue::Ranking(a)), Some(AnswerValue::Ranking(b))) = (s.answer(l.user_id, &q.key).map(|a| &a.value), s.answer(p.user_id, &q.key).map(|a| &a.value)) {
-                                (ranking_svg(&l.name, a, &p.name, b))
+                                div.chart { (ranking_svg(&l.name, a, &p.name, b)) }
                             }
                         }
                     }

@@ -593,7 +593,7 @@ async fn submitting_names_and_marks_every_unanswered_question(db: Db) {
 async fn an_answer_can_be_cleared_until_submitted(db: Db) {
     let app = TestApp::spawn(db).await;
     let (owner, w) = app.sign_up("Olga", "olga@acme.test").await;
-    let (_, r) = sent_round(&app, &owner, w, "Clearing").await;
+    let (round, r) = sent_round(&app, &owner, w, "Clearing").await;
     let api = format!("/api/v1/workspaces/{w}/rounds/{r}");
     let keys = |mine: &Value| -> Vec<String> {
         mine["my_answers"]
@@ -674,6 +674,39 @@ async fn an_answer_can_be_cleared_until_submitted(db: Db) {
     assert_eq!(again.status(), 404, "nothing left to clear");
     let mine = get(&owner, app.url(&api)).await;
     assert!(keys(&mine).is_empty(), "{mine}");
+    // Once submitted, an answer can be changed but not cleared.
+    for q in round["questions"].as_array().unwrap() {
+        let key = q["key"].as_str().unwrap();
+        let answer = match q["kind"]["type"].as_str().unwrap() {
+            "ranking" => json!({"type": "ranking", "value": q["kind"]["options"]}),
+            _ => json!({"type": "text", "value": "Known for reliability."}),
+        };
+        let saved = owner
+            .put(app.url(&format!("{api}/answers/{key}")))
+            .json(&json!({ "answer": answer }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(saved.status(), 200, "{key}");
+    }
+    let submitted = owner
+        .post(app.url(&format!("{api}/submit")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(submitted.status(), 204);
+    let late = owner
+        .delete(&url)
+        .header("if-match", "\"1\"")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(late.status(), 409);
+    let mine = get(&owner, app.url(&api)).await;
+    assert!(
+        keys(&mine).contains(&"feeling".to_owned()),
+        "the submitted answer stays"
+    );
     app.stop().await;
 }
 

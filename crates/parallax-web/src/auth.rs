@@ -82,7 +82,15 @@ pub(crate) fn safe_next(next: Option<&str>) -> &str {
 }
 
 async fn session_actor(parts: &Parts, state: &AppState) -> Result<Option<Actor>, AppError> {
-    match cookie(&parts.headers, SESSION_COOKIE) {
+    headers_actor(&parts.headers, state).await
+}
+
+/// The signed-in person whose session cookie `headers` carry, if any.
+pub(crate) async fn headers_actor(
+    headers: &axum::http::HeaderMap,
+    state: &AppState,
+) -> Result<Option<Actor>, AppError> {
+    match cookie(headers, SESSION_COOKIE) {
         Some(token) if !token.is_empty() => state.app.session_actor(token).await,
         _ => Ok(None),
     }

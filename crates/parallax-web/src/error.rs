@@ -86,6 +86,14 @@ impl From<AppError> for PageError {
     }
 }
 
+/// What an error page says, kept on its response so that it can be drawn
+/// again for the signed-in caller.
+#[derive(Debug, Clone)]
+pub(crate) struct ErrorPageBody {
+    pub status: StatusCode,
+    pub message: String,
+}
+
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
         let (status, message) = match &self {
@@ -95,10 +103,14 @@ impl IntoResponse for PageError {
             PageError::App(err) => (status_of(err), public_message(err)),
             PageError::Rejected(status, message) => (*status, message.clone()),
         };
-        let mut response = (status, layout::error_page(status, &message)).into_response();
+        let mut response = (status, layout::error_page(status, &message, None)).into_response();
         if let PageError::App(err) = &self {
             retry_after(err, &mut response);
         }
+        // Drawn again with the caller's top bar by `middleware::error_pages`.
+        response
+            .extensions_mut()
+            .insert(ErrorPageBody { status, message });
         response
     }
 }

@@ -117,6 +117,10 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             middleware::csrf,
         ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::error_pages,
+        ))
         .layer(axum::middleware::from_fn(middleware::flash))
         .layer(axum::middleware::from_fn(middleware::security_headers))
         .layer(axum::middleware::from_fn_with_state(

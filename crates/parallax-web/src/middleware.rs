@@ -12,8 +12,8 @@ use rand::RngCore;
 use tracing::Instrument;
 
 use crate::AppState;
-use crate::auth::{FLASH_COOKIE, bearer_token, cookie};
-use crate::error::{ApiError, PageError};
+use crate::auth::{FLASH_COOKIE, bearer_token, cookie, headers_actor};
+use crate::error::{ApiError, ErrorPageBody, PageError};
 
 /// Gives each request an id (echoed as `X-Request-Id`), a log span with a
 /// fixed set of fields, one log line at the end, and a metrics sample.
@@ -159,6 +159,28 @@ fn origin_matches(origin: &str, state: &AppState, headers: &axum::http::HeaderMa
 /// shape as every other error: the JSON envelope under `/api/`, an error
 /// page elsewhere. Responses the handlers built are left alone, and so are
 /// the operators' plain-text endpoints.
+/// Error pages show the signed-in caller's top bar: they are drawn where the
+/// caller is not known, so they are drawn again here, only for an error page
+/// and only when the request carries a session.
+pub(crate) async fn error_pages(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let headers = request.headers().clone();
+    let response = next.run(request).await;
+    let Some(body) = response.extensions().get::<ErrorPageBody>().cloned() else {
+        return response;
+    };
+    let Ok(Some(actor)) = headers_actor(&headers, &state).await else {
+        return response;
+    };
+    let (mut parts, _) = response.into_parts();
+    parts.headers.remove(header::CONTENT_LENGTH);
+    let page = crate::pages::layout::error_page(body.status, &body.message, Some(&actor));
+    Response::from_parts(parts, axum::body::Body::from(page.into_string()))
+}
+
 pub(crate) async fn error_envelope(request: Request, next: Next) -> Response {
     let path = request.uri().path();
     let api = path.starts_with("/api/");

@@ -575,6 +575,37 @@ async fn every_response_carries_security_headers(db: Db) {
             assert_eq!(h["cache-control"], "no-store", "{path}");
         }
     }
+    // Error pages keep the signed-in top bar: a 404, and a form's 422.
+    let missing = common::get_text(&client, &app.url("/w/999999")).await;
+    assert!(
+        missing.contains("Sign out") && missing.contains(">Ada<"),
+        "{missing}"
+    );
+    assert!(!missing.contains(">Sign in<"));
+    let refused = client
+        .post(app.url(&format!("/w/{workspace}/rounds")))
+        .form(&[("title", "Ancient"), ("due", "0001-01-01")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 422);
+    let refused = refused.text().await.unwrap();
+    assert!(
+        refused.contains("Sign out") && !refused.contains(">Sign in<"),
+        "{refused}"
+    );
+    let anonymous = reqwest::Client::new()
+        .get(app.url("/no/such/page"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        anonymous.contains(">Sign in<"),
+        "strangers still see the sign-in link"
+    );
     let icon = client.get(app.url("/favicon.ico")).send().await.unwrap();
     assert_eq!(icon.headers()["content-type"], "image/svg+xml");
     assert!(

@@ -56,7 +56,7 @@ pub(crate) fn page(
 }
 
 /// The page shown for an error status.
-pub(crate) fn error_page(status: StatusCode, message: &str) -> Markup {
+pub(crate) fn error_page(status: StatusCode, message: &str, viewer: Option<&Actor>) -> Markup {
     let heading = match status.as_u16() {
         404 => "Not found",
         403 => "Not allowed",
@@ -68,7 +68,7 @@ pub(crate) fn error_page(status: StatusCode, message: &str) -> Markup {
     };
     page(
         heading,
-        None,
+        viewer,
         None,
         html! {
             div.error-page {

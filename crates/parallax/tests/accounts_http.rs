@@ -594,14 +594,7 @@ async fn every_response_carries_security_headers(db: Db) {
         refused.contains("Sign out") && !refused.contains(">Sign in<"),
         "{refused}"
     );
-    let anonymous = reqwest::Client::new()
-        .get(app.url("/no/such/page"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let anonymous = common::get_text(&reqwest::Client::new(), &app.url("/no/such/page")).await;
     assert!(
         anonymous.contains(">Sign in<"),
         "strangers still see the sign-in link"
@@ -612,14 +605,7 @@ async fn every_response_carries_security_headers(db: Db) {
         icon.text().await.unwrap().starts_with("<svg"),
         "an icon, not a 404 page"
     );
-    let html = client
-        .get(app.url(&format!("/w/{workspace}")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = common::get_text(&client, &app.url(&format!("/w/{workspace}"))).await;
     assert!(
         !html.contains("<script>") && !html.contains("style=\""),
         "no inline scripts or styles"

@@ -286,36 +286,40 @@ impl Question {
                 Ok(AnswerValue::Text(bounded_text(field, text, 1, 5000)?))
             }
             (QuestionKind::Ranking { options }, AnswerValue::Ranking(order)) => {
-                let mut sorted_given: Vec<&String> = order.iter().collect();
-                sorted_given.sort();
-                let mut sorted_options: Vec<&String> = options.iter().collect();
-                sorted_options.sort();
-                if sorted_given != sorted_options {
-                    return Err(Invalid::new(field, "rank every option exactly once"));
+                let ranked = canonical(field, options, order)?;
+                let mut seen: Vec<&String> = Vec::new();
+                for item in &ranked {
+                    if seen.contains(&item) {
+                        return Err(Invalid::new(field, format!("“{item}” is ranked twice")));
+                    }
+                    seen.push(item);
                 }
-                Ok(answer.clone())
+                if let Some(missing) = options.iter().find(|o| !ranked.contains(o)) {
+                    return Err(Invalid::new(
+                        field,
+                        format!("“{missing}” is missing: rank every option exactly once"),
+                    ));
+                }
+                Ok(AnswerValue::Ranking(ranked))
             }
             (QuestionKind::SingleChoice { options }, AnswerValue::Choice(choice)) => {
-                if options.contains(choice) {
-                    Ok(answer.clone())
-                } else {
-                    Err(Invalid::new(field, "choose one of the options"))
-                }
+                let chosen = canonical(field, options, std::slice::from_ref(choice))?;
+                Ok(AnswerValue::Choice(
+                    chosen.into_iter().next().unwrap_or_default(),
+                ))
             }
             (QuestionKind::MultipleChoice { options }, AnswerValue::Choices(choices)) => {
                 if choices.is_empty() {
                     return Err(Invalid::new(field, "choose at least one option"));
                 }
-                if choices.iter().any(|c| !options.contains(c)) {
-                    return Err(Invalid::new(field, "choose only among the options"));
-                }
+                let choices = canonical(field, options, choices)?;
                 let mut unique = choices.clone();
                 unique.sort();
                 unique.dedup();
                 if unique.len() != choices.len() {
                     return Err(Invalid::new(field, "each option can be chosen once"));
                 }
-                Ok(answer.clone())
+                Ok(AnswerValue::Choices(choices))
             }
             (QuestionKind::Number { .. }, AnswerValue::Number(n)) => {
                 if !n.is_finite() || n.abs() > 1e15 {
@@ -574,6 +578,26 @@ pub fn diff(old: (&[Question], &[Pillar]), new: (&[Question], &[Pillar])) -> Vis
     }
 }
 
+/// The options as the vision spells them, for items given without regard to
+/// case or surrounding spaces; an item that is no option is named.
+fn canonical(
+    field: &'static str,
+    options: &[String],
+    given: &[String],
+) -> Result<Vec<String>, Invalid> {
+    given
+        .iter()
+        .map(|item| {
+            let item = item.trim();
+            options
+                .iter()
+                .find(|o| o.trim().to_lowercase() == item.to_lowercase())
+                .cloned()
+                .ok_or_else(|| Invalid::new(field, format!("“{item}” is not one of the options")))
+        })
+        .collect()
+}
+
 /// The built-in template: the key questions of a vision.
 pub fn template() -> Vec<Question> {
     let q = |key: &str, prompt: &str, help: &str, kind: QuestionKind| Question {
@@ -650,6 +674,53 @@ mod tests {
             max_label: String::new(),
         }
         .validated()
+    }
+
+    #[test]
+    fn options_match_without_regard_to_case_and_errors_name_the_option() {
+        let q = Question::new(
+            "rank".into(),
+            "Rank",
+            "",
+            QuestionKind::Ranking {
+                options: vec!["Growth".into(), "Revenue".into(), "Cost".into()],
+            },
+        )
+        .unwrap();
+        let ranked = |items: &[&str]| {
+            q.validate(&AnswerValue::Ranking(
+                items.iter().map(|s| (*s).to_owned()).collect(),
+            ))
+        };
+        assert_eq!(
+            ranked(&["revenue", " GROWTH ", "cost"]).unwrap(),
+            AnswerValue::Ranking(vec!["Revenue".into(), "Growth".into(), "Cost".into()])
+        );
+        assert_eq!(
+            ranked(&["Growth", "growth", "Cost"]).unwrap_err().message,
+            "“Growth” is ranked twice"
+        );
+        assert_eq!(
+            ranked(&["Growth", "Cost"]).unwrap_err().message,
+            "“Revenue” is missing: rank every option exactly once"
+        );
+        assert_eq!(
+            ranked(&["Growth", "Revenue", "Speed"]).unwrap_err().message,
+            "“Speed” is not one of the options"
+        );
+        let choice = Question::new(
+            "pick".into(),
+            "Pick",
+            "",
+            QuestionKind::SingleChoice {
+                options: vec!["Build".into(), "Buy".into()],
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            choice.validate(&AnswerValue::Choice("buy".into())).unwrap(),
+            AnswerValue::Choice("Buy".into())
+        );
     }
 
     #[test]

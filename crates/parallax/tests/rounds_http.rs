@@ -195,7 +195,7 @@ async fn every_kind_rejects_malformed_answers(db: Db) {
         (
             "ranking",
             json!({"type": "ranking", "value": ["Growth"]}),
-            "exactly once",
+            "is missing: rank every option exactly once",
         ),
         (
             "single_choice",
@@ -210,7 +210,7 @@ async fn every_kind_rejects_malformed_answers(db: Db) {
         (
             "multiple_choice",
             json!({"type": "choices", "value": ["EU", "Mars"]}),
-            "only among the options",
+            "“Mars” is not one of the options",
         ),
         ("scale", json!({"type": "scale", "value": 9}), "from 1 to 5"),
     ];

@@ -63,6 +63,14 @@ test("flag, open a gap, actions of each kind, my actions, close after round two"
 
     const kinds = ["Priority change", "Team structure", "Process change", "Communication"];
     const tom = await leader.locator('select[name="owner"] option', { hasText: "Tom Tech" }).getAttribute("value");
+    // An action without a title is refused on the same page, with what was chosen kept.
+    await leader.selectOption('select[name="kind"]', { label: "Team structure" });
+    await leader.selectOption('select[name="owner"]', tom);
+    await submit(leader, "Add action");
+    assert.ok(await leader.getByText("The action was not added").isVisible());
+    assert.equal(await leader.locator('select[name="kind"] option:checked').textContent(), "Team structure");
+    assert.equal(await leader.locator('select[name="owner"]').inputValue(), tom);
+    assert.ok(await leader.getByRole("button", { name: "Sign out" }).isVisible());
     for (const kind of kinds) {
       await leader.selectOption('select[name="kind"]', { label: kind });
       await leader.fill('#actions input[name="title"]', `${kind}: agree on the first customer`);

@@ -397,6 +397,24 @@ async fn show(
     signed: SignedIn,
     Path((workspace_id, gap_id)): Path<(i64, i64)>,
 ) -> Result<Markup, PageError> {
+    gap_page(&state, &signed, workspace_id, gap_id, None).await
+}
+
+/// An action being added that was refused: what was typed and why.
+struct ActionDraft<'a> {
+    form: &'a ActionForm,
+    errors: FormErrors,
+}
+
+/// The gap page; with `draft`, the action form again with what was typed
+/// and each error beside its field.
+async fn gap_page(
+    state: &AppState,
+    signed: &SignedIn,
+    workspace_id: i64,
+    gap_id: i64,
+    draft: Option<ActionDraft<'_>>,
+) -> Result<Markup, PageError> {
     let ws = state.app.workspace(&signed.actor, workspace_id).await?;
     let d = state.app.gap(&signed.actor, workspace_id, gap_id).await?;
     let base = gap_url(workspace_id, gap_id);
@@ -449,12 +467,21 @@ async fn show(
                     }
                 }
                 @if d.can_manage {
-                    form.stack method="post" action={ (base) "/actions" } {
+                    @let typed = draft.as_ref().map(|d| d.form);
+                    @let errors = draft.as_ref().map(|d| &d.errors);
+                    @let error = |field: &str| errors.and_then(|e| e.get(field));
+                    form.stack #add-action method="post" action={ (base) "/actions" } {
                         h3 { "Add an action" }
-                        label { "Kind" select name="kind" { @for k in ActionKind::ALL { option value=(k.as_str()) { (k.label()) } } } }
-                        label { "What is to be done" input type="text" name="title"; }
-                        label { "Owner" select name="owner" { @for m in &d.assignable { option value=(m.user_id) { (m.name) " (" (m.role.label()) ")" } } } }
-                        label { "Due" input type="date" name="due"; }
+                        @if let Some(errors) = errors {
+                            div.alert role="alert" { "The action was not added: " (errors.0.iter().map(|e| e.message.as_str()).collect::<Vec<_>>().join("; ")) ". What you typed is kept below." }
+                        }
+                        label { "Kind" select name="kind" { @for k in ActionKind::ALL { option value=(k.as_str()) selected[typed.is_some_and(|t| t.kind == k.as_str())] { (k.label()) } } } }
+                        label { "What is to be done" input type="text" name="title" value=(typed.map_or("", |t| t.title.as_str())) aria-invalid=[error("title").map(|_| "true")]; }
+                        @if let Some(e) = error("title") { span.field-error { (super::layout::capitalise(e)) } }
+                        label { "Owner" select name="owner" { @for m in &d.assignable { option value=(m.user_id) selected[typed.is_some_and(|t| t.owner == m.user_id.to_string())] { (m.name) " (" (m.role.label()) ")" } } } }
+                        @if let Some(e) = error("owner") { span.field-error { (super::layout::capitalise(e)) } }
+                        label { "Due" input type="date" name="due" value=(typed.map_or("", |t| t.due.as_str())); }
+                        @if let Some(e) = error("due").or(error("due_at")) { span.field-error { (super::layout::capitalise(e)) } }
                         div { button type="submit" { "Add action" } }
                     }
                 }
@@ -602,21 +629,34 @@ async fn add_action(
     Path((workspace_id, gap_id)): Path<(i64, i64)>,
     PageForm(form): PageForm<ActionForm>,
 ) -> Result<Response, PageError> {
-    let new = NewAction {
-        kind: form.kind.parse().map_err(AppError::from)?,
-        title: form.title,
-        owner_id: optional_id(&form.owner, "owner")?
-            .ok_or_else(|| AppError::invalid("owner", "choose who does it"))?,
-        due_at: parse_date(&form.due)?,
+    let added = async {
+        let new = NewAction {
+            kind: form.kind.parse().map_err(AppError::from)?,
+            title: form.title.clone(),
+            owner_id: optional_id(&form.owner, "owner")?
+                .ok_or_else(|| AppError::invalid("owner", "choose who does it"))?,
+            due_at: parse_date(&form.due)?,
+        };
+        state
+            .app
+            .add_action(&signed.actor, workspace_id, gap_id, &new)
+            .await
     };
-    state
-        .app
-        .add_action(&signed.actor, workspace_id, gap_id, &new)
-        .await?;
-    Ok(redirect_with_flash(
-        &format!("{}#actions", gap_url(workspace_id, gap_id)),
-        "Action added.",
-    ))
+    match added.await {
+        Ok(_) => Ok(redirect_with_flash(
+            &format!("{}#actions", gap_url(workspace_id, gap_id)),
+            "Action added.",
+        )),
+        Err(AppError::Invalid(list)) => {
+            let draft = ActionDraft {
+                form: &form,
+                errors: FormErrors(list),
+            };
+            let page = gap_page(&state, &signed, workspace_id, gap_id, Some(draft)).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+        Err(other) => Err(other.into()),
+    }
 }
 
 #[derive(Debug, Deserialize)]

@@ -86,7 +86,7 @@ pub(crate) fn error_page(status: StatusCode, message: &str, viewer: Option<&Acto
 pub(crate) struct FormErrors(pub Vec<Invalid>);
 
 impl FormErrors {
-    fn get(&self, field: &str) -> Option<&str> {
+    pub(crate) fn get(&self, field: &str) -> Option<&str> {
         self.0
             .iter()
             .find(|e| e.field == field)

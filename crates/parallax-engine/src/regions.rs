@@ -141,8 +141,13 @@ pub fn countries(text: &str) -> Vec<&'static str> {
 
 /// Whether two claims name a market in common.
 pub fn same_market(a: &str, b: &str) -> bool {
-    let (ca, cb) = (countries(a), countries(b));
-    ca.iter().any(|c| cb.contains(c))
+    share_a_country(&countries(a), &countries(b))
+}
+
+/// Whether two lists of [`countries`] overlap: for callers that read each
+/// claim's countries once and compare many pairs.
+pub fn share_a_country(a: &[&str], b: &[&str]) -> bool {
+    a.iter().any(|c| b.contains(c))
 }
 
 #[cfg(test)]

@@ -57,7 +57,7 @@ use crate::opposition::find_oppositions;
 use crate::quantities::{
     Conflict, Contradiction, Quantity, agreements_of, contradictions_of, extract_quantities,
 };
-use crate::regions::countries;
+use crate::regions::{countries, share_a_country};
 use crate::{EmbedError, Embedder, Method};
 
 /// Where claim vectors come from.
@@ -402,8 +402,7 @@ fn compare_encoded(
     let markets_b: Vec<Vec<&str>> = tb.iter().map(|t| countries(t)).collect();
     for (i, x) in markets_a.iter().enumerate() {
         for (j, y) in markets_b.iter().enumerate() {
-            let shared = x.iter().any(|c| y.contains(c));
-            if shared && related(i, j) && !agreeing.contains(&(i, j)) {
+            if share_a_country(x, y) && related(i, j) && !agreeing.contains(&(i, j)) {
                 agreeing.push((i, j));
             }
         }

@@ -11,6 +11,16 @@ async fn get(client: &Client, url: String) -> Value {
     client.get(url).send().await.unwrap().json().await.unwrap()
 }
 
+/// The question keys of the caller's saved answers in a round's JSON.
+fn answered(round: &Value) -> Vec<String> {
+    round["my_answers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["question_key"].as_str().unwrap().to_owned())
+        .collect()
+}
+
 /// Opens a round titled `title` with the workspace's members and sends it;
 /// returns the round as created and its id.
 async fn sent_round(app: &TestApp, owner: &Client, w: i64, title: &str) -> (Value, i64) {
@@ -548,21 +558,13 @@ async fn submitting_names_and_marks_every_unanswered_question(db: Db) {
         page.contains("Small clinics in Austria."),
         "the draft is kept"
     );
-    let saved = |mine: &Value| -> Vec<String> {
-        mine["my_answers"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|a| a["question_key"].as_str().unwrap().to_owned())
-            .collect()
-    };
     let mine = get(
         &owner,
         app.url(&format!("/api/v1/workspaces/{w}/rounds/{r}")),
     )
     .await;
     assert_eq!(
-        saved(&mine),
+        answered(&mine),
         [first],
         "the draft is saved, the untouched ranking is not"
     );
@@ -583,7 +585,7 @@ async fn submitting_names_and_marks_every_unanswered_question(db: Db) {
         app.url(&format!("/api/v1/workspaces/{w}/rounds/{r}")),
     )
     .await;
-    assert!(saved(&mine).contains(&rkey.to_owned()));
+    assert!(answered(&mine).contains(&rkey.to_owned()));
     app.stop().await;
 }
 
@@ -595,14 +597,6 @@ async fn an_answer_can_be_cleared_until_submitted(db: Db) {
     let (owner, w) = app.sign_up("Olga", "olga@acme.test").await;
     let (round, r) = sent_round(&app, &owner, w, "Clearing").await;
     let api = format!("/api/v1/workspaces/{w}/rounds/{r}");
-    let keys = |mine: &Value| -> Vec<String> {
-        mine["my_answers"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|a| a["question_key"].as_str().unwrap().to_owned())
-            .collect()
-    };
     let put = |key: &'static str, text: &'static str| {
         owner
             .put(app.url(&format!("{api}/answers/{key}")))
@@ -630,7 +624,7 @@ async fn an_answer_can_be_cleared_until_submitted(db: Db) {
     );
     let mine = get(&owner, app.url(&api)).await;
     assert!(
-        !keys(&mine).contains(&"why-us".to_owned()),
+        !answered(&mine).contains(&"why-us".to_owned()),
         "the emptied answer is cleared"
     );
     // Through the API: the version is required, a stale one refused.
@@ -642,38 +636,24 @@ async fn an_answer_can_be_cleared_until_submitted(db: Db) {
         200
     );
     let url = app.url(&format!("{api}/answers/feeling"));
+    let clear = |version: &'static str| owner.delete(&url).header("if-match", version).send();
     let bare = owner.delete(&url).send().await.unwrap();
     assert_eq!(bare.status(), 428);
-    let stale = owner
-        .delete(&url)
-        .header("if-match", "\"7\"")
-        .send()
-        .await
-        .unwrap();
+    let stale = clear("\"7\"").await.unwrap();
     assert_eq!(stale.status(), 409);
     let body: Value = stale.json().await.unwrap();
     assert_eq!(body["error"]["current"]["version"], 1, "{body}");
     let mine = get(&owner, app.url(&api)).await;
     assert!(
-        keys(&mine).contains(&"feeling".to_owned()),
+        answered(&mine).contains(&"feeling".to_owned()),
         "nothing cleared by a refused request"
     );
-    let cleared = owner
-        .delete(&url)
-        .header("if-match", "\"1\"")
-        .send()
-        .await
-        .unwrap();
+    let cleared = clear("\"1\"").await.unwrap();
     assert_eq!(cleared.status(), 204);
-    let again = owner
-        .delete(&url)
-        .header("if-match", "\"1\"")
-        .send()
-        .await
-        .unwrap();
+    let again = clear("\"1\"").await.unwrap();
     assert_eq!(again.status(), 404, "nothing left to clear");
     let mine = get(&owner, app.url(&api)).await;
-    assert!(keys(&mine).is_empty(), "{mine}");
+    assert!(answered(&mine).is_empty(), "{mine}");
     // Once submitted, an answer can be changed but not cleared.
     for q in round["questions"].as_array().unwrap() {
         let key = q["key"].as_str().unwrap();
@@ -695,16 +675,11 @@ async fn an_answer_can_be_cleared_until_submitted(db: Db) {
         .await
         .unwrap();
     assert_eq!(submitted.status(), 204);
-    let late = owner
-        .delete(&url)
-        .header("if-match", "\"1\"")
-        .send()
-        .await
-        .unwrap();
+    let late = clear("\"1\"").await.unwrap();
     assert_eq!(late.status(), 409);
     let mine = get(&owner, app.url(&api)).await;
     assert!(
-        keys(&mine).contains(&"feeling".to_owned()),
+        answered(&mine).contains(&"feeling".to_owned()),
         "the submitted answer stays"
     );
     app.stop().await;

@@ -17,19 +17,55 @@ test("vision, blind answers, reveal, listening session", async () => {
     await submit(leader, "Create account");
     const workspace = leader.url();
 
-    // The leader writes the vision: pillars and an extra question.
+    // The leader writes the vision: pillars in their own editor, one row
+    // each, and an extra question.
     await leader.getByRole("link", { name: "Vision", exact: true }).click();
-    await leader.locator("details summary").click();
-    await leader.fill('textarea[name="pillars"]', "Effortless for small clinics | 40 | Set up in an afternoon\nTrustworthy schedule | 25 | Always right");
+    await leader.locator("#pillar-editor summary").click();
+    await leader.fill("#pillar-0-name", "Effortless for small clinics");
+    await leader.fill("#pillar-0-weight", "400");
+    await leader.fill("#pillar-0-description", "Set up in an afternoon");
+    await submit(leader, "Save pillars");
+    // A bad weight: the editor stays open with the typed rows, the error
+    // beside its field and summed up at the top of the editor.
+    assert.ok(await leader.locator("#pillar-errors").getByText("The pillars were not saved.").isVisible());
+    assert.equal(await leader.locator("#pillar-0-weight").getAttribute("aria-invalid"), "true");
+    assert.equal(await leader.inputValue("#pillar-0-name"), "Effortless for small clinics");
+    assert.ok(await leader.locator("#pillar-editor fieldset").first().getByText("Weight must be between 1 and 100").isVisible());
+    assert.equal(await leader.locator("#add-question .alert").count(), 0, "nothing about pillars under Add a question");
+    await leader.fill("#pillar-0-weight", "40");
+    await leader.fill("#pillar-1-name", "Trustworthy schedule");
+    await leader.fill("#pillar-1-weight", "25");
     await submit(leader, "Save pillars");
     assert.ok(await leader.getByText("Pillars saved.").isVisible());
+    assert.ok(await leader.locator("#pillars").getByText("Trustworthy schedule").isVisible());
+    // Reorder and remove, each one click.
+    await leader.locator("#pillar-editor summary").click();
+    await submit(leader, "Move pillar “Trustworthy schedule” up");
+    assert.ok(await leader.getByText("Pillars saved.").isVisible());
+    await leader.locator("#pillar-editor summary").click();
+    assert.equal(await leader.inputValue("#pillar-0-name"), "Trustworthy schedule");
+    await leader.fill("#pillar-2-name", "Gone soon");
+    await leader.fill("#pillar-2-weight", "5");
+    await submit(leader, "Save pillars");
+    assert.ok(await leader.locator("#pillars").getByText("Gone soon").isVisible());
+    await leader.locator("#pillar-editor summary").click();
+    await submit(leader, "Remove pillar “Gone soon”");
+    assert.equal(await leader.locator("#pillars").getByText("Gone soon").count(), 0);
+    // Each kind of answer shows only its own settings.
+    assert.ok(await leader.locator('textarea[name="options"]').isHidden());
+    await leader.selectOption('select[name="kind"]', "ranking");
+    assert.ok(await leader.locator('textarea[name="options"]').isVisible());
+    assert.ok(await leader.locator('input[name="unit"]').isHidden());
     await fill(leader, "prompt", "How many paying clinics in 3 years?");
     await leader.selectOption('select[name="kind"]', "number");
+    assert.ok(await leader.locator('textarea[name="options"]').isHidden());
+    assert.equal(await leader.inputValue('input[name="number_min"]'), "0", "counts start at zero");
     await fill(leader, "unit", "clinics");
-    await fill(leader, "weight", "3");
+    await leader.fill('#add-question [name="weight"]', "3");
     await submit(leader, "Add question");
     assert.ok(await leader.getByText("8. How many paying clinics in 3 years?").isVisible());
     assert.ok(await leader.getByText("counts ×3").isVisible(), "the question's weight shows");
+    assert.ok(await leader.getByText("in clinics, from 0").isVisible());
 
     await leader.goto(`${workspace}/members`);
     await leader.selectOption("#invite-role", "tech_lead");
@@ -50,10 +86,29 @@ test("vision, blind answers, reveal, listening session", async () => {
     await submit(leader, "Send to participants");
     const round = leader.url();
 
-    // Tom answers blind.
-    await tech.goto(round);
-    await tech.getByRole("link", { name: "Answer now" }).click();
+    // Tom's home page says what waits for him; his Vision tab shows the
+    // questions but not Lena's pillars or weights until the reveal.
+    await tech.goto(`${base}/`);
+    assert.ok(await tech.getByRole("link", { name: "Answer “Q1 alignment”" }).isVisible());
+    await tech.goto(`${workspace}/vision`);
+    assert.ok(await tech.getByText("hidden for now").isVisible());
+    assert.ok(!(await tech.content()).includes("Effortless for small clinics"));
+    assert.equal(await tech.getByText("counts ×3").count(), 0);
+    await tech.goto(`${base}/`);
+    await tech.getByRole("link", { name: "Answer “Q1 alignment”" }).click();
+    // A count refuses a negative number, beside its field.
     await answerAll(tech, "Clinic groups with IT departments");
+    // A ranking is dragged or moved with the keyboard; the textarea behind it follows.
+    const ranking = tech.locator("ol.rank-list").first();
+    const before = await ranking.locator("li").allTextContents();
+    await ranking.locator("li").first().focus();
+    await tech.keyboard.press("ArrowDown");
+    const after = await ranking.locator("li").allTextContents();
+    assert.equal(after[0], before[1], "the second option moved up");
+    await tech.locator('input[inputmode="decimal"]').first().fill("-5");
+    await submit(tech, "Save and submit");
+    assert.ok(await tech.getByText("Enter at least 0 clinics").isVisible());
+    await tech.locator('input[inputmode="decimal"]').first().fill("300");
     await submit(tech, "Save and submit");
     assert.match(await tech.locator(".flash").textContent(), /^Submitted\./);
 
@@ -105,11 +160,20 @@ test("vision, blind answers, reveal, listening session", async () => {
     }
     await leader.setViewportSize({ width: 1280, height: 800 });
 
-    // Tom sees the notes but has no way to edit or flag.
+    // The note is Lena's own: Tom sees the flag, not the note, until she
+    // shares it; he has no way to edit or flag.
     await tech.goto(`${round}/session`);
-    const techView = await tech.content();
-    assert.ok(techView.includes("Small clinics vs groups"));
+    assert.ok(!(await tech.content()).includes("Small clinics vs groups"));
+    assert.ok(await tech.locator("#q-ideal-customer").getByText("Misaligned").first().isVisible());
     assert.equal(await tech.locator('textarea[name="note"]').count(), 0);
+    await leader.goto(`${round}/session`);
+    first = leader.locator("#q-ideal-customer");
+    assert.ok(await first.getByText("Private: only those who run rounds read it.").isVisible());
+    await first.getByLabel("Share this note with Tom Tech").check();
+    await Promise.all([leader.waitForLoadState("load"), first.getByRole("button", { name: "Save note" }).click()]);
+    assert.ok(await leader.locator("#q-ideal-customer").getByText("Shared: Tom Tech reads this note.").isVisible());
+    await tech.reload();
+    assert.ok((await tech.content()).includes("Small clinics vs groups"));
   } finally {
     await browser.close();
   }

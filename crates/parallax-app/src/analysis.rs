@@ -361,7 +361,7 @@ fn compare(pair: &Pair, lookup: Option<&VectorLookup<'_>>) -> Cell {
         (AnswerValue::Choices(a), AnswerValue::Choices(b), _) => {
             kind(kinds::compare_multiple_choice(a, b))
         }
-        (AnswerValue::Number(a), AnswerValue::Number(b), QuestionKind::Number { unit }) => {
+        (AnswerValue::Number(a), AnswerValue::Number(b), QuestionKind::Number { unit, .. }) => {
             kinds::compare_number(*a, *b, unit)
                 .map(kind)
                 .unwrap_or_else(|_| empty())
@@ -950,9 +950,7 @@ mod tests {
                 cells: vec![
                     cell(
                         2,
-                        QuestionKind::Number {
-                            unit: "customers".into(),
-                        },
+                        QuestionKind::count("customers"),
                         AnswerValue::Number(1200.0),
                         Some(AnswerValue::Number(850.5)),
                     ),

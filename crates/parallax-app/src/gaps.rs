@@ -385,10 +385,13 @@ fn proposals_of(facts: &RoundFacts) -> Vec<Proposal> {
             let mut source = None;
             if flag == Some(Flag::Misaligned) {
                 source = Some(ProposalSource::Flag);
+                // A private note stays on the session page: a proposal's
+                // text becomes a gap that participants read.
                 let note = facts
                     .notes
                     .iter()
                     .find(|n| n.question_key == q.key && n.participant_id == p.user_id)
+                    .filter(|n| n.shared)
                     .map(|n| n.body.as_str())
                     .filter(|b| !b.is_empty());
                 findings.push(match note {

@@ -4,6 +4,7 @@
 //! see or change what is taken by [`policy`], and nowhere else.
 
 pub mod accounts;
+pub mod agenda;
 pub mod analysis;
 pub mod error;
 pub mod gaps;

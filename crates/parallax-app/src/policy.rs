@@ -71,6 +71,27 @@ pub fn may_view_round(role: Role, is_participant: bool) -> bool {
     role_allows(role, Permission::ManageRounds) || is_participant
 }
 
+/// The anchoring rule: while someone has an unrevealed round to answer, they
+/// read the questions but not the leader's pillars or weights, so that their
+/// answers are their own. Those who write the vision always read it; after
+/// the reveal the vision is everyone's to read.
+pub fn keeps_vision_hidden(role: Role, takes_part: bool, state: RoundState) -> bool {
+    takes_part && !state.is_revealed() && !role_allows(role, Permission::EditVision)
+}
+
+/// Listening-session notes are the leader's own: those who run rounds read
+/// every note; a participant reads a note about their own answer once it
+/// is shared with them, and nobody else reads it. Flags are not notes: they
+/// are shown to whoever sees the session.
+pub fn may_read_note(
+    viewer_runs_rounds: bool,
+    viewer_id: i64,
+    participant_id: i64,
+    shared: bool,
+) -> bool {
+    viewer_runs_rounds || (shared && viewer_id == participant_id)
+}
+
 /// The blind rule. An answer is readable by its author at any time; by anyone
 /// else who may see the round only once the round is revealed, and never when
 /// its author was left out at an early reveal.
@@ -134,6 +155,32 @@ mod tests {
                 "left-out answers stay out"
             );
         }
+    }
+
+    #[test]
+    fn an_unrevealed_round_hides_the_vision_from_those_who_answer_it() {
+        use RoundState::*;
+        for role in Role::ALL {
+            let writes_vision = matches!(role, Role::Owner | Role::Leader);
+            for state in [Draft, Answering] {
+                assert_eq!(keeps_vision_hidden(role, true, state), !writes_vision);
+                assert!(
+                    !keeps_vision_hidden(role, false, state),
+                    "only those who answer"
+                );
+            }
+            for state in [Revealed, Closed] {
+                assert!(!keeps_vision_hidden(role, true, state), "theirs to read");
+            }
+        }
+    }
+
+    #[test]
+    fn notes_are_the_leaders_until_shared_with_their_participant() {
+        assert!(may_read_note(true, 1, 2, false), "those who run rounds");
+        assert!(!may_read_note(false, 2, 2, false), "private by default");
+        assert!(may_read_note(false, 2, 2, true), "shared with them");
+        assert!(!may_read_note(false, 3, 2, true), "not with anyone else");
     }
 
     #[test]

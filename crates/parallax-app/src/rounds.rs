@@ -151,19 +151,85 @@ fn stale_answer(record: &AnswerRecord) -> AppError {
     }))
 }
 
+/// The vision as one viewer may read it.
+#[derive(Debug, Clone)]
+pub struct VisionSeen {
+    /// The version, without pillars and weights while `hidden_by` is set.
+    pub vision: VisionRecord,
+    /// The viewer's role in the workspace.
+    pub role: Role,
+    /// The unrevealed round the viewer has to answer, which keeps the
+    /// leader's pillars and weights from them (see
+    /// [`policy::keeps_vision_hidden`]).
+    pub hidden_by: Option<RoundRecord>,
+}
+
+/// `vision` without what would anchor a blind answer: no pillars, and every
+/// question weighted alike.
+fn unanchored(mut vision: VisionRecord) -> VisionRecord {
+    vision.pillars.clear();
+    for q in &mut vision.questions {
+        q.weight = DEFAULT_QUESTION_WEIGHT;
+    }
+    vision
+}
+
 impl App {
-    /// The newest version of the vision.
-    pub async fn vision(&self, actor: &Actor, workspace_id: i64) -> Result<(VisionRecord, Role)> {
+    /// The unrevealed round `actor` has to answer in `workspace_id`, if any:
+    /// while there is one, the vision's pillars and weights stay hidden from
+    /// them.
+    pub async fn round_hiding_vision(
+        &self,
+        actor: &Actor,
+        workspace_id: i64,
+        role: Role,
+    ) -> Result<Option<RoundRecord>> {
+        if !policy::keeps_vision_hidden(role, true, RoundState::Answering) {
+            return Ok(None);
+        }
+        Ok(self
+            .store()
+            .rounds_with_participation(workspace_id, actor.id())
+            .await?
+            .into_iter()
+            .find(|(round, takes_part)| policy::keeps_vision_hidden(role, *takes_part, round.state))
+            .map(|(round, _)| round))
+    }
+
+    async fn seen(
+        &self,
+        actor: &Actor,
+        workspace_id: i64,
+        role: Role,
+        vision: VisionRecord,
+    ) -> Result<VisionSeen> {
+        let hidden_by = self.round_hiding_vision(actor, workspace_id, role).await?;
+        Ok(VisionSeen {
+            vision: if hidden_by.is_some() {
+                unanchored(vision)
+            } else {
+                vision
+            },
+            role,
+            hidden_by,
+        })
+    }
+
+    /// The newest version of the vision, as the caller may read it.
+    pub async fn vision(&self, actor: &Actor, workspace_id: i64) -> Result<VisionSeen> {
         let role = self
             .authorize(actor, workspace_id, Permission::ViewVision)
             .await?;
+        let vision = self.latest_vision(workspace_id).await?;
+        self.seen(actor, workspace_id, role, vision).await
+    }
+
+    async fn latest_vision(&self, workspace_id: i64) -> Result<VisionRecord> {
         // Every workspace gets version 1 in the transaction that creates it.
-        let vision = self
-            .store()
+        self.store()
             .latest_vision(workspace_id)
             .await?
-            .ok_or_else(|| AppError::Internal(format!("workspace {workspace_id} has no vision")))?;
-        Ok((vision, role))
+            .ok_or_else(|| AppError::Internal(format!("workspace {workspace_id} has no vision")))
     }
 
     /// Every version of the vision, newest first.
@@ -172,38 +238,53 @@ impl App {
         actor: &Actor,
         workspace_id: i64,
     ) -> Result<Vec<VisionRecord>> {
-        self.authorize(actor, workspace_id, Permission::ViewVision)
+        let role = self
+            .authorize(actor, workspace_id, Permission::ViewVision)
             .await?;
-        Ok(self.store().vision_versions(workspace_id).await?)
+        let versions = self.store().vision_versions(workspace_id).await?;
+        Ok(
+            if self
+                .round_hiding_vision(actor, workspace_id, role)
+                .await?
+                .is_some()
+            {
+                versions.into_iter().map(unanchored).collect()
+            } else {
+                versions
+            },
+        )
     }
 
-    /// One version of the vision.
+    /// One version of the vision, as the caller may read it.
     pub async fn vision_version(
         &self,
         actor: &Actor,
         workspace_id: i64,
         number: i64,
-    ) -> Result<VisionRecord> {
-        self.authorize(actor, workspace_id, Permission::ViewVision)
+    ) -> Result<VisionSeen> {
+        let role = self
+            .authorize(actor, workspace_id, Permission::ViewVision)
             .await?;
-        Ok(self.store().vision_by_number(workspace_id, number).await?)
+        let vision = self.store().vision_by_number(workspace_id, number).await?;
+        self.seen(actor, workspace_id, role, vision).await
     }
 
-    /// What changed between two versions.
+    /// What changed between two versions, as the caller may read them.
     pub async fn vision_diff(
         &self,
         actor: &Actor,
         workspace_id: i64,
         from: i64,
         to: i64,
-    ) -> Result<VisionDiff> {
-        self.authorize(actor, workspace_id, Permission::ViewVision)
-            .await?;
-        let a = self.store().vision_by_number(workspace_id, from).await?;
-        let b = self.store().vision_by_number(workspace_id, to).await?;
-        Ok(vision::diff(
-            (&a.questions, &a.pillars),
-            (&b.questions, &b.pillars),
+    ) -> Result<(VisionDiff, Option<RoundRecord>)> {
+        let a = self.vision_version(actor, workspace_id, from).await?;
+        let b = self.vision_version(actor, workspace_id, to).await?;
+        Ok((
+            vision::diff(
+                (&a.vision.questions, &a.vision.pillars),
+                (&b.vision.questions, &b.vision.pillars),
+            ),
+            b.hidden_by,
         ))
     }
 
@@ -218,7 +299,7 @@ impl App {
     ) -> Result<VisionRecord> {
         self.authorize(actor, workspace_id, Permission::EditVision)
             .await?;
-        let current = self.vision(actor, workspace_id).await?.0;
+        let current = self.latest_vision(workspace_id).await?;
         if current.version != expected_version {
             return Err(AppError::Conflict(
                 "the vision was changed in the meantime; reload to see the current version".into(),
@@ -339,7 +420,14 @@ impl App {
         if !policy::may_view_round(role, is_participant) {
             return Err(AppError::NotFound);
         }
-        let vision = self.store().vision_by_id(round.vision_version_id).await?;
+        let mut vision = self.store().vision_by_id(round.vision_version_id).await?;
+        if self
+            .round_hiding_vision(actor, workspace_id, role)
+            .await?
+            .is_some()
+        {
+            vision = unanchored(vision);
+        }
         let my_answers = self.store().answers_of(round.id, actor.id()).await?;
         Ok(RoundView {
             can_manage: policy::role_allows(role, Permission::ManageRounds),
@@ -428,7 +516,7 @@ impl App {
         let participants = self
             .eligible_participants(workspace_id, actor.id(), &new.participants)
             .await?;
-        let vision = self.vision(actor, workspace_id).await?.0;
+        let vision = self.latest_vision(workspace_id).await?;
         let round = self
             .store()
             .create_round(
@@ -743,10 +831,27 @@ impl App {
                 policy::may_read_answer(actor.id(), true, a.user_id, view.round.state, excluded)
             })
             .collect();
+        let notes = self
+            .store()
+            .notes(round_id)
+            .await?
+            .into_iter()
+            .map(|mut note| {
+                if !policy::may_read_note(
+                    view.can_manage,
+                    actor.id(),
+                    note.participant_id,
+                    note.shared,
+                ) {
+                    note.body.clear();
+                }
+                note
+            })
+            .collect();
         Ok(SessionView {
             analysis: self.analysis_view(workspace_id, round_id).await?,
             answers,
-            notes: self.store().notes(round_id).await?,
+            notes,
             clarifications: self.store().clarifications(round_id).await?,
             view,
         })

@@ -31,6 +31,13 @@ pub enum QuestionKind {
     Number {
         /// The unit shown after the number.
         unit: String,
+        /// The smallest answer accepted. Omitted: 0, since most numbers
+        /// asked are counts; null: no minimum.
+        #[serde(default = "count_minimum")]
+        min: Option<f64>,
+        /// The largest answer accepted; omitted or null: no maximum.
+        #[serde(default)]
+        max: Option<f64>,
     },
     /// A point on a scale, e.g. 1–5.
     Scale {
@@ -80,19 +87,21 @@ impl QuestionKind {
         }
     }
 
-    /// Builds a kind from form-like input: `kind` name, options one per line,
-    /// unit, scale bounds and labels.
-    pub fn parse(
-        kind: &str,
-        options: &str,
-        unit: &str,
-        min: i64,
-        max: i64,
-        min_label: &str,
-        max_label: &str,
-    ) -> Result<Self, Invalid> {
+    /// A count: a number in `unit`, never below zero.
+    pub fn count(unit: &str) -> Self {
+        QuestionKind::Number {
+            unit: unit.to_owned(),
+            min: count_minimum(),
+            max: None,
+        }
+    }
+
+    /// Builds a kind from form-like input: the `kind`'s name and the
+    /// settings typed for it.
+    pub fn parse(kind: &str, settings: &KindSettings<'_>) -> Result<Self, Invalid> {
         let options = || {
-            options
+            settings
+                .options
                 .lines()
                 .map(str::trim)
                 .filter(|l| !l.is_empty())
@@ -105,13 +114,15 @@ impl QuestionKind {
             "single_choice" => QuestionKind::SingleChoice { options: options() },
             "multiple_choice" => QuestionKind::MultipleChoice { options: options() },
             "number" => QuestionKind::Number {
-                unit: unit.to_owned(),
+                unit: settings.unit.to_owned(),
+                min: settings.number_min,
+                max: settings.number_max,
             },
             "scale" => QuestionKind::Scale {
-                min,
-                max,
-                min_label: min_label.to_owned(),
-                max_label: max_label.to_owned(),
+                min: settings.scale_min,
+                max: settings.scale_max,
+                min_label: settings.min_label.to_owned(),
+                max_label: settings.max_label.to_owned(),
             },
             other => {
                 return Err(Invalid::new(
@@ -175,9 +186,26 @@ impl QuestionKind {
             QuestionKind::MultipleChoice { options: list } => QuestionKind::MultipleChoice {
                 options: options(list)?,
             },
-            QuestionKind::Number { unit } => QuestionKind::Number {
-                unit: bounded_text("unit", &unit, 1, 40)?,
-            },
+            QuestionKind::Number { unit, min, max } => {
+                for (field, bound) in [("number_min", min), ("number_max", max)] {
+                    if bound.is_some_and(|b| !b.is_finite() || b.abs() > MAX_NUMBER) {
+                        return Err(Invalid::new(field, "enter a finite number"));
+                    }
+                }
+                if let (Some(min), Some(max)) = (min, max)
+                    && min > max
+                {
+                    return Err(Invalid::new(
+                        "number_max",
+                        "the largest answer may not be below the smallest",
+                    ));
+                }
+                QuestionKind::Number {
+                    unit: bounded_text("unit", &unit, 1, 40)?,
+                    min,
+                    max,
+                }
+            }
             QuestionKind::Scale {
                 min,
                 max,
@@ -214,6 +242,35 @@ impl QuestionKind {
         })
     }
 }
+
+/// What a form typed for a question's kind; each kind reads its own.
+#[derive(Debug, Clone, Default)]
+pub struct KindSettings<'a> {
+    /// Ranking and choices: one option per line.
+    pub options: &'a str,
+    /// Number: the unit.
+    pub unit: &'a str,
+    /// Number: the smallest answer, if any.
+    pub number_min: Option<f64>,
+    /// Number: the largest answer, if any.
+    pub number_max: Option<f64>,
+    /// Scale: lowest value.
+    pub scale_min: i64,
+    /// Scale: highest value.
+    pub scale_max: i64,
+    /// Scale: what the lowest value means.
+    pub min_label: &'a str,
+    /// Scale: what the highest value means.
+    pub max_label: &'a str,
+}
+
+/// The default minimum of a number question: 0, for counts.
+pub fn count_minimum() -> Option<f64> {
+    Some(0.0)
+}
+
+/// The largest magnitude of a number answer or bound.
+pub const MAX_NUMBER: f64 = 1e15;
 
 /// The most steps a scale may have.
 pub const MAX_SCALE_STEPS: i64 = 100;
@@ -321,9 +378,19 @@ impl Question {
                 }
                 Ok(AnswerValue::Choices(choices))
             }
-            (QuestionKind::Number { .. }, AnswerValue::Number(n)) => {
-                if !n.is_finite() || n.abs() > 1e15 {
+            (QuestionKind::Number { unit, min, max }, AnswerValue::Number(n)) => {
+                if !n.is_finite() || n.abs() > MAX_NUMBER {
                     Err(Invalid::new(field, "enter a finite number"))
+                } else if let Some(min) = min.filter(|min| n < min) {
+                    Err(Invalid::new(
+                        field,
+                        format!("enter at least {} {unit}", format_number(min)),
+                    ))
+                } else if let Some(max) = max.filter(|max| n > max) {
+                    Err(Invalid::new(
+                        field,
+                        format!("enter at most {} {unit}", format_number(max)),
+                    ))
                 } else {
                     Ok(answer.clone())
                 }
@@ -758,7 +825,12 @@ mod tests {
                 .clone()
                 .prop_map(|options| QuestionKind::SingleChoice { options }),
             options.prop_map(|options| QuestionKind::MultipleChoice { options }),
-            "\\PC{0,50}".prop_map(|unit| QuestionKind::Number { unit }),
+            (
+                "\\PC{0,50}",
+                proptest::option::of(-1e16..1e16f64),
+                proptest::option::of(-1e16..1e16f64)
+            )
+                .prop_map(|(unit, min, max)| QuestionKind::Number { unit, min, max }),
             (any::<i64>(), any::<i64>()).prop_map(|(min, max)| QuestionKind::Scale {
                 min,
                 max,
@@ -807,8 +879,9 @@ mod tests {
                     (QuestionKind::Scale { min, max, .. }, AnswerValue::Scale(v)) => {
                         prop_assert!(min <= v && v <= max);
                     }
-                    (QuestionKind::Number { .. }, AnswerValue::Number(n)) => {
-                        prop_assert!(n.is_finite() && n.abs() <= 1e15);
+                    (QuestionKind::Number { min, max, .. }, AnswerValue::Number(n)) => {
+                        prop_assert!(n.is_finite() && n.abs() <= MAX_NUMBER);
+                        prop_assert!(min.is_none_or(|min| min <= *n) && max.is_none_or(|max| *n <= max));
                     }
                     (QuestionKind::Text, AnswerValue::Text(t)) => {
                         prop_assert!(!t.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\t' | '\r')));
@@ -884,10 +957,40 @@ mod tests {
                 .validate(&AnswerValue::Choices(opts(&["y", "x"])))
                 .is_ok()
         );
-        let number = question(QuestionKind::Number {
-            unit: "clinics".into(),
-        });
+        let number = question(QuestionKind::count("clinics"));
         assert!(number.validate(&AnswerValue::Number(f64::NAN)).is_err());
+        assert_eq!(
+            number
+                .parse_form_answer(&["-5".into()])
+                .unwrap_err()
+                .message,
+            "enter at least 0 clinics",
+            "a count is never negative"
+        );
+        let bounded = question(QuestionKind::Number {
+            unit: "%".into(),
+            min: Some(-50.0),
+            max: Some(200.0),
+        });
+        assert!(bounded.validate(&AnswerValue::Number(-20.0)).is_ok());
+        assert_eq!(
+            bounded
+                .validate(&AnswerValue::Number(250.0))
+                .unwrap_err()
+                .message,
+            "enter at most 200 %"
+        );
+        // Stored before bounds existed: a count from zero.
+        let stored: QuestionKind =
+            serde_json::from_str(r#"{"type":"number","unit":"clinics"}"#).unwrap();
+        assert_eq!(stored, QuestionKind::count("clinics"));
+        let unbounded: QuestionKind =
+            serde_json::from_str(r#"{"type":"number","unit":"EUR","min":null}"#).unwrap();
+        assert!(
+            question(unbounded)
+                .validate(&AnswerValue::Number(-3.0))
+                .is_ok()
+        );
         assert!(
             number
                 .parse_form_answer(&["about a thousand".into()])
@@ -921,22 +1024,57 @@ mod tests {
 
     #[test]
     fn kinds_parse_from_forms() {
-        assert!(QuestionKind::parse("ranking", "one", "", 0, 0, "", "").is_err());
-        assert!(QuestionKind::parse("ranking", "a\nA", "", 0, 0, "", "").is_err());
-        assert!(QuestionKind::parse("scale", "", "", 5, 1, "", "").is_err());
-        assert!(QuestionKind::parse("poem", "", "", 0, 0, "", "").is_err());
+        let options = |options| KindSettings {
+            options,
+            ..KindSettings::default()
+        };
+        assert!(QuestionKind::parse("ranking", &options("one")).is_err());
+        assert!(QuestionKind::parse("ranking", &options("a\nA")).is_err());
+        let scale = KindSettings {
+            scale_min: 5,
+            scale_max: 1,
+            ..KindSettings::default()
+        };
+        assert!(QuestionKind::parse("scale", &scale).is_err());
+        assert!(QuestionKind::parse("poem", &KindSettings::default()).is_err());
         // Kinds that arrive as JSON are held to the same rules.
         let one_option = QuestionKind::Ranking {
             options: vec!["only".into()],
         };
         assert!(Question::new("k".into(), "Rank these?", "", one_option).is_err());
-        let no_unit = QuestionKind::Number { unit: " ".into() };
+        let no_unit = QuestionKind::count(" ");
         assert!(Question::new("k".into(), "How many?", "", no_unit).is_err());
+        let clinics = KindSettings {
+            unit: "clinics",
+            number_min: Some(0.0),
+            ..KindSettings::default()
+        };
         assert_eq!(
-            QuestionKind::parse("number", "", "clinics", 0, 0, "", "")
-                .unwrap()
-                .name(),
-            "number"
+            QuestionKind::parse("number", &clinics).unwrap(),
+            QuestionKind::count("clinics")
+        );
+        let upside_down = KindSettings {
+            number_min: Some(10.0),
+            number_max: Some(1.0),
+            ..clinics
+        };
+        assert_eq!(
+            QuestionKind::parse("number", &upside_down)
+                .unwrap_err()
+                .field,
+            "number_max"
+        );
+        // Each kind reads only its own settings.
+        let everything = KindSettings {
+            options: "a\nb",
+            unit: "clinics",
+            scale_min: 1,
+            scale_max: 5,
+            ..KindSettings::default()
+        };
+        assert_eq!(
+            QuestionKind::parse("text", &everything).unwrap(),
+            QuestionKind::Text
         );
     }
 
@@ -994,9 +1132,7 @@ mod tests {
                 "paying".into(),
                 "How many paying customers in 3 years?",
                 "",
-                QuestionKind::Number {
-                    unit: "customers".into(),
-                },
+                QuestionKind::count("customers"),
             )
             .unwrap(),
         );

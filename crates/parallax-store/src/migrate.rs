@@ -30,6 +30,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(4, "0004_gaps"),
     migration!(5, "0005_embeddings_per_round"),
     migration!(6, "0006_login_slots"),
+    migration!(7, "0007_shared_notes"),
 ];
 
 /// An arbitrary constant that names Parallax's migration lock on PostgreSQL.

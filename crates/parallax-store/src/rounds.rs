@@ -97,6 +97,9 @@ pub struct NoteRecord {
     pub body: String,
     /// The flag, if set.
     pub flag: Option<Flag>,
+    /// Shared with the participant it is about; otherwise only those who
+    /// run rounds read the note (the flag is everyone's who sees the round).
+    pub shared: bool,
     /// Optimistic-concurrency version.
     pub version: i64,
 }
@@ -112,6 +115,8 @@ pub struct NoteWrite<'a> {
     pub body: &'a str,
     /// The flag, if any.
     pub flag: Option<Flag>,
+    /// Share the note with the participant it is about.
+    pub shared: bool,
     /// The version the writer saw.
     pub expected_version: Option<i64>,
 }
@@ -233,6 +238,7 @@ fn note_from_row(row: &AnyRow) -> Result<NoteRecord> {
             .try_get::<Option<String>, _>("flag")?
             .map(|f| f.parse().map_err(|_| StoreError::Corrupt("flag")))
             .transpose()?,
+        shared: row.try_get::<i64, _>("shared")? != 0,
         version: row.try_get("version")?,
     })
 }
@@ -688,7 +694,7 @@ impl Store {
     /// The notes and flags of a round.
     pub async fn notes(&self, round_id: i64) -> Result<Vec<NoteRecord>> {
         sqlx::query(
-            "SELECT question_key, participant_id, body, flag, version FROM listening_notes WHERE round_id = $1",
+            "SELECT question_key, participant_id, body, flag, shared, version FROM listening_notes WHERE round_id = $1",
         )
         .bind(round_id)
         .fetch_all(&self.pool)
@@ -710,14 +716,15 @@ impl Store {
             participant_id,
             body,
             flag,
+            shared,
             expected_version,
         } = *note;
         let now = now_ms();
-        let columns = "question_key, participant_id, body, flag, version";
+        let columns = "question_key, participant_id, body, flag, shared, version";
         let row = match expected_version {
             None => sqlx::query(&format!(
-                "INSERT INTO listening_notes (round_id, question_key, participant_id, body, flag, version, updated_by, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, 1, $6, $7) ON CONFLICT (round_id, question_key, participant_id) DO NOTHING \
+                "INSERT INTO listening_notes (round_id, question_key, participant_id, body, flag, shared, version, updated_by, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $8) ON CONFLICT (round_id, question_key, participant_id) DO NOTHING \
                  RETURNING {columns}"
             ))
             .bind(round_id)
@@ -725,16 +732,18 @@ impl Store {
             .bind(participant_id)
             .bind(body)
             .bind(flag.map(Flag::as_str))
+            .bind(i64::from(shared))
             .bind(author_id)
             .bind(now)
             .fetch_optional(&self.pool)
             .await?,
             Some(version) => sqlx::query(&format!(
-                "UPDATE listening_notes SET body = $1, flag = $2, version = version + 1, updated_by = $3, updated_at = $4 \
-                 WHERE round_id = $5 AND question_key = $6 AND participant_id = $7 AND version = $8 RETURNING {columns}"
+                "UPDATE listening_notes SET body = $1, flag = $2, shared = $3, version = version + 1, updated_by = $4, updated_at = $5 \
+                 WHERE round_id = $6 AND question_key = $7 AND participant_id = $8 AND version = $9 RETURNING {columns}"
             ))
             .bind(body)
             .bind(flag.map(Flag::as_str))
+            .bind(i64::from(shared))
             .bind(author_id)
             .bind(now)
             .bind(round_id)

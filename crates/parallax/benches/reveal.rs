@@ -79,7 +79,7 @@ async fn answered_round(
         app.accept_invite(lead, &secret).await?;
     }
     app.set_analysis_enabled(leader, w, analysis_on).await?;
-    let (mut vision, _) = app.vision(leader, w).await?;
+    let mut vision = app.vision(leader, w).await?.vision;
     let others: Vec<String> = vision
         .questions
         .iter()

@@ -143,7 +143,7 @@ pub async fn seed(app: &App) -> anyhow::Result<bool> {
         .await?;
     let tech = Actor { user: tech.user };
 
-    let (vision, _) = app.vision(&leader, w).await?;
+    let vision = app.vision(&leader, w).await?.vision;
     let pillars = vec![
         Pillar::new(
             "Effortless for small clinics",
@@ -179,6 +179,7 @@ pub async fn seed(app: &App) -> anyhow::Result<bool> {
             participant_id: tech.id(),
             body: note,
             flag: Some(flag),
+            shared: false,
             expected_version: None,
         };
         app.save_note(&leader, w, round.id, &note).await?;
@@ -395,6 +396,7 @@ async fn register(
             participant_id: tech.id(),
             body,
             flag: Some(flag),
+            shared: false,
             expected_version: None,
         };
         app.save_note(leader, w, second.id, &note).await?;

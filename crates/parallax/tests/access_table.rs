@@ -202,7 +202,13 @@ async fn every_route_and_every_caller(db: Db) {
         rule,
     };
     let rows = vec![
-        row(Method::GET, "/", "/".into(), Body::None, Rule::Public(303)),
+        row(
+            Method::GET,
+            "/",
+            "/".into(),
+            Body::None,
+            Rule::SignedIn(200),
+        ),
         row(
             Method::GET,
             "/healthz",

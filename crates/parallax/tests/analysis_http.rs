@@ -503,6 +503,37 @@ async fn question_weights_shape_the_alignment_index(db: Db) {
         summary.contains("Weighted questions: Who is our ideal customer? ×5."),
         "the summary names the weight"
     );
+    // Once his round is revealed Tom reads the weights; a new round for him
+    // hides them again (and the pillars) until it is revealed.
+    let vision_url = app.url(&format!("/api/v1/workspaces/{w}/vision"));
+    let weights = |vision: &Value| -> Vec<i64> {
+        vision["questions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|q| q["weight"].as_i64().unwrap())
+            .collect()
+    };
+    let toms = common::get_json(&tech, &vision_url).await;
+    assert!(toms["hidden_by"].is_null(), "{toms}");
+    assert!(weights(&toms).contains(&5));
+    let next = common::create_round(&app, &owner, w, "Next quarter", &[tech_id]).await;
+    let toms = common::get_json(&tech, &vision_url).await;
+    assert_eq!(toms["hidden_by"]["title"], "Next quarter", "{toms}");
+    assert!(weights(&toms).iter().all(|w| *w == 1), "{toms}");
+    let round = common::get_json(
+        &tech,
+        &app.url(&format!("/api/v1/workspaces/{w}/rounds/{}", next["id"])),
+    )
+    .await;
+    assert!(weights(&round).iter().all(|w| *w == 1), "{round}");
+    let page = common::get_text(&tech, &app.url(&format!("/w/{w}/vision"))).await;
+    assert!(page.contains("hidden for now") && !page.contains("counts ×5"));
+    let leaders = common::get_json(&owner, &vision_url).await;
+    assert!(
+        weights(&leaders).contains(&5),
+        "the leader reads the vision"
+    );
     app.stop().await;
 }
 

@@ -46,6 +46,30 @@ const MARKERS: [(Who, &str); 3] = [
     (Who::Owner, "zq-owner-marker-9052"),
 ];
 
+/// In every pillar the leader writes: the pillars anchor blind answers, so
+/// they are hidden from whoever has an unrevealed round to answer.
+const PILLAR_MARKER: &str = "zq-pillar-";
+
+/// Who reads the vision's pillars: those who write it always, members
+/// who answer no unrevealed round, participants once their round is
+/// revealed; advisors and outsiders never.
+fn may_see_pillars(viewer: Who, revealed: bool) -> bool {
+    match viewer {
+        Who::Leader | Who::Owner | Who::Bystander => true,
+        Who::Author | Who::OtherParticipant => revealed,
+        _ => false,
+    }
+}
+
+/// Listening-session notes about the author's answers: one kept private,
+/// one shared with the author.
+const PRIVATE_NOTE: &str = "zq-note-private-3131";
+const SHARED_NOTE: &str = "zq-note-shared-4242";
+
+fn may_see_note(viewer: Who, note: &str) -> bool {
+    matches!(viewer, Who::Leader | Who::Owner) || (note == SHARED_NOTE && viewer == Who::Author)
+}
+
 fn may_see(viewer: Who, author: Who, revealed: bool) -> bool {
     if viewer == author {
         return true;
@@ -86,6 +110,21 @@ async fn nobody_reads_an_answer_before_the_reveal(db: Db) {
     let (stranger, _) = app.sign_up("Xena Other", "xena@other.test").await;
     let anonymous = app.client();
 
+    let set_pillars = |version: i64, pillars: Value| {
+        owner
+            .put(app.url(&format!("/api/v1/workspaces/{w}/vision/pillars")))
+            .header("if-match", format!("\"{version}\""))
+            .json(&json!({ "pillars": pillars }))
+            .send()
+    };
+    let first = json!([{ "name": "Small clinics zq-pillar-first-5150", "weight": 60, "description": "Our target customer" }]);
+    let vision =
+        common::get_json(&owner, &app.url(&format!("/api/v1/workspaces/{w}/vision"))).await;
+    let saved = set_pillars(vision["version"].as_i64().unwrap(), first.clone())
+        .await
+        .unwrap();
+    assert_eq!(saved.status(), 200);
+
     let round: Value = api_post(
         &owner,
         app.url(&format!("/api/v1/workspaces/{w}/rounds")),
@@ -99,6 +138,17 @@ async fn nobody_reads_an_answer_before_the_reveal(db: Db) {
     .unwrap();
     let r = round["id"].as_i64().unwrap();
     let key = "ideal-customer";
+    // The round froze version 1: a second pillar makes version 2.
+    let saved: Value = set_pillars(
+        vision["version"].as_i64().unwrap() + 1,
+        json!([first[0], { "name": "Later zq-pillar-second-6262", "weight": 40, "description": "" }]),
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(saved["number"], 2, "{saved}");
 
     let client = |who: Who| -> &Client {
         match who {
@@ -117,6 +167,7 @@ async fn nobody_reads_an_answer_before_the_reveal(db: Db) {
     let base = format!("/w/{w}/rounds/{r}");
     let api = format!("/api/v1/workspaces/{w}/rounds/{r}");
     let routes: Vec<String> = vec![
+        "/".into(),
         format!("/w/{w}"),
         format!("/w/{w}/rounds"),
         base.clone(),
@@ -126,6 +177,11 @@ async fn nobody_reads_an_answer_before_the_reveal(db: Db) {
         format!("{base}/summary"),
         format!("/w/{w}/audit"),
         format!("/w/{w}/vision"),
+        format!("/w/{w}/vision/versions/1"),
+        format!("/w/{w}/vision/compare?from=1&to=2"),
+        format!("/api/v1/workspaces/{w}/vision"),
+        format!("/api/v1/workspaces/{w}/vision/versions/1"),
+        format!("/api/v1/workspaces/{w}/vision/compare?from=1&to=2"),
         format!("/api/v1/workspaces/{w}/rounds"),
         api.clone(),
         format!("{api}/session"),
@@ -168,6 +224,25 @@ async fn nobody_reads_an_answer_before_the_reveal(db: Db) {
                         if visible && who != author && route.ends_with("/session") {
                             seen += 1;
                         }
+                    }
+                    for note in [PRIVATE_NOTE, SHARED_NOTE] {
+                        if body.contains(note) && !may_see_note(who, note) {
+                            failures.push(format!(
+                                "[{state}] {who:?} read the note {note} via GET {route} ({status})"
+                            ));
+                        }
+                        if body.contains(note) && who == Who::Author {
+                            seen += 1;
+                        }
+                    }
+                    let pillars_shown = body.contains(PILLAR_MARKER);
+                    if pillars_shown && !may_see_pillars(who, revealed) {
+                        failures.push(format!(
+                            "[{state}] {who:?} read the leader's pillars via GET {route} ({status})"
+                        ));
+                    }
+                    if pillars_shown && who == Who::Author && route.contains("/vision") {
+                        seen += 1;
                     }
                 }
             }
@@ -356,6 +431,15 @@ async fn nobody_reads_an_answer_before_the_reveal(db: Db) {
         .await
         .unwrap();
     assert_eq!(locked.status(), 409, "answers lock at the reveal");
+    for (question, note, shared) in [(key, PRIVATE_NOTE, false), ("why-us", SHARED_NOTE, true)] {
+        let saved = owner
+            .put(app.url(&format!("{api}/notes/{question}/{author_id}")))
+            .json(&json!({ "note": format!("Listen again {note}"), "flag": "partly", "shared": shared }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(saved.status(), 200);
+    }
     let (f, seen) = walk("revealed", true).await;
     failures.extend(f);
     seen_after_reveal += seen;
@@ -380,9 +464,11 @@ async fn nobody_reads_an_answer_before_the_reveal(db: Db) {
         failures.join("\n")
     );
     // Owner, leader and the (left-out) other participant read the author's and
-    // the owner's answers in the session page and API, in two states.
+    // the owner's answers in the session page and API, in two states; the
+    // author reads the pillars on the vision's pages and routes, and the note
+    // shared with them in the session page and API.
     assert!(
-        seen_after_reveal >= 2 * 2 * 4,
+        seen_after_reveal >= 2 * 2 * 4 + 2 * 6 + 2 * 2,
         "revealed answers were not shown ({seen_after_reveal})"
     );
     app.stop().await;

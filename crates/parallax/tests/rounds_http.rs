@@ -462,10 +462,21 @@ async fn the_listening_session_takes_notes_flags_and_clarifications(db: Db) {
         .text()
         .await
         .unwrap();
-    assert!(session.contains("Product readiness.") && session.contains("300 vs 1,000 clinics"));
+    assert!(session.contains("Product readiness.") && session.contains("Misaligned"));
+    assert!(
+        !session.contains("300 vs 1,000 clinics"),
+        "the leader's note is private until shared"
+    );
     assert!(
         !session.contains("name=\"note\""),
         "the technical lead gets no note form"
+    );
+    let tech_json = get(&tech, format!("{api}/session")).await;
+    let tech_note = &tech_json["notes"][0];
+    assert_eq!(
+        (&tech_note["note"], &tech_note["flag"], &tech_note["shared"]),
+        (&json!(""), &json!("misaligned"), &json!(false)),
+        "{tech_json}"
     );
     let owner_session = owner
         .get(app.url(&format!("/w/{w}/rounds/{r}/session")))
@@ -476,6 +487,29 @@ async fn the_listening_session_takes_notes_flags_and_clarifications(db: Db) {
         .await
         .unwrap();
     assert!(owner_session.contains("name=\"note\""));
+    assert!(owner_session.contains("Private: only those who run rounds read it."));
+    // Sharing is an explicit choice on the page; then Tom reads the note.
+    let version = get(&owner, format!("{api}/session")).await["notes"][0]["version"].clone();
+    let shared = owner
+        .post(app.url(&format!("/w/{w}/rounds/{r}/notes/horizon-3/{tech_id}")))
+        .form(&[
+            ("version", version.to_string().as_str()),
+            ("flag", "misaligned"),
+            ("note", "300 vs 1,000 clinics"),
+            ("shared", "1"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(shared.status(), 303);
+    let owner_session =
+        common::get_text(&owner, &app.url(&format!("/w/{w}/rounds/{r}/session"))).await;
+    assert!(owner_session.contains("Shared: Tim reads this note."));
+    let session = common::get_text(&tech, &app.url(&format!("/w/{w}/rounds/{r}/session"))).await;
+    assert!(
+        session.contains("shared with you: </em>300 vs 1,000 clinics"),
+        "{session}"
+    );
     assert!(
         !owner_session.contains("/answers/") && !owner_session.contains("name=\"a_"),
         "no way to edit anyone's answer in the session"
@@ -685,7 +719,106 @@ async fn an_answer_can_be_cleared_until_submitted(db: Db) {
     app.stop().await;
 }
 
+/// Each person's home page lists what waits for them, one link each, and
+/// follows a round from sending to closing.
+async fn the_home_page_lists_what_waits(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let (owner, w) = app.sign_up("Olga", "olga@acme.test").await;
+    let (tech, tech_id) = app
+        .join(&owner, w, "tech_lead", "Tim", "tim@acme.test")
+        .await;
+    let home = |client: &Client| {
+        let url = app.url("/");
+        let client = client.clone();
+        async move { common::get_text(&client, &url).await }
+    };
+    assert!(
+        home(&tech)
+            .await
+            .contains("Nothing waits for you right now.")
+    );
+    let round = common::create_round(&app, &owner, w, "Spring check", &[tech_id]).await;
+    let r = round["id"].as_i64().unwrap();
+    assert!(
+        home(&owner)
+            .await
+            .contains("Send the draft round “Spring check”"),
+        "a draft waits to be sent"
+    );
+    common::post_empty(
+        &owner,
+        &app.url(&format!("/api/v1/workspaces/{w}/rounds/{r}/send")),
+        204,
+    )
+    .await;
+    let tims = home(&tech).await;
+    assert!(
+        tims.contains(&format!(
+            "href=\"/w/{w}/rounds/{r}/answer\">Answer “Spring check”"
+        )),
+        "{tims}"
+    );
+    let olgas = home(&owner).await;
+    assert!(
+        olgas.contains("“Spring check”</a>: 0 of 2 have answered"),
+        "{olgas}"
+    );
+    assert!(
+        olgas.contains("Answer “Spring check”"),
+        "Olga takes part too"
+    );
+    let actions = common::get_text(&tech, &app.url("/actions")).await;
+    assert!(
+        actions.contains("Answers waiting for you") && actions.contains("Answer “Spring check”")
+    );
+    let overview = common::get_text(&tech, &app.url(&format!("/w/{w}"))).await;
+    assert!(
+        overview.contains("Waiting for you here") && overview.contains("Answer “Spring check”")
+    );
+    let api = app.url(&format!("/api/v1/workspaces/{w}/rounds/{r}"));
+    for client in [&owner, &tech] {
+        for q in round["questions"].as_array().unwrap() {
+            let saved = client
+                .put(format!("{api}/answers/{}", q["key"].as_str().unwrap()))
+                .json(&json!({ "answer": common::text_or_offered_ranking(q, "Clinics of every size") }))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(saved.status(), 200);
+        }
+        common::post_empty(client, &format!("{api}/submit"), 204).await;
+    }
+    assert!(
+        home(&owner)
+            .await
+            .contains("everyone has answered — <strong>ready to reveal")
+    );
+    assert!(
+        home(&tech)
+            .await
+            .contains("Nothing waits for you right now.")
+    );
+    common::post_empty(&owner, &format!("{api}/reveal"), 204).await;
+    assert!(
+        home(&owner)
+            .await
+            .contains("Hold the listening session of “Spring check”")
+    );
+    common::post_empty(&owner, &format!("{api}/close"), 204).await;
+    assert!(
+        home(&owner)
+            .await
+            .contains("Every round is closed: revisit the vision before the next round")
+    );
+    assert!(
+        !home(&tech).await.contains("revisit the vision"),
+        "only those who edit the vision are asked to"
+    );
+    app.stop().await;
+}
+
 on_both_databases!(
+    the_home_page_lists_what_waits,
     an_answer_can_be_cleared_until_submitted,
     submitting_names_and_marks_every_unanswered_question,
     vision_versions_freeze_and_compare,

@@ -28,7 +28,8 @@ async fn story(db: Db) {
             "0003_analysis",
             "0004_gaps",
             "0005_embeddings_per_round",
-            "0006_login_slots"
+            "0006_login_slots",
+            "0007_shared_notes"
         ]
     );
     assert!(
@@ -302,11 +303,13 @@ async fn story(db: Db) {
                 participant_id: ada.id,
                 body: "ok",
                 flag: Some(Flag::Aligned),
+                shared: true,
                 expected_version: None,
             },
         )
         .await
         .unwrap();
+    assert!(note.shared, "the sharing is stored");
     assert!(matches!(
         store
             .save_note(
@@ -317,6 +320,7 @@ async fn story(db: Db) {
                     participant_id: ada.id,
                     body: "x",
                     flag: None,
+                    shared: false,
                     expected_version: Some(note.version + 1)
                 }
             )

@@ -72,8 +72,8 @@ async fn vision(
     ApiActor(actor): ApiActor,
     Path(workspace_id): Path<i64>,
 ) -> Result<Response, ApiError> {
-    let (v, _) = state.app.vision(&actor, workspace_id).await?;
-    Ok(with_etag(v.version, Vision::from(v)))
+    let seen = state.app.vision(&actor, workspace_id).await?;
+    Ok(with_etag(seen.vision.version, Vision::from(seen)))
 }
 
 /// Every version of the vision, with how many questions each has.
@@ -131,7 +131,7 @@ async fn compare(
     Path(workspace_id): Path<i64>,
     Query(q): Query<CompareQuery>,
 ) -> Result<Json<VisionDiff>, ApiError> {
-    let diff = state
+    let (diff, _) = state
         .app
         .vision_diff(&actor, workspace_id, q.from, q.to)
         .await?;
@@ -149,8 +149,8 @@ async fn edit(
 ) -> Result<Response, ApiError> {
     let version = expected
         .resolve(async {
-            let (vision, _) = state.app.vision(actor, workspace_id).await?;
-            Ok(Some(vision.version))
+            let seen = state.app.vision(actor, workspace_id).await?;
+            Ok(Some(seen.vision.version))
         })
         .await?;
     let v = state
@@ -649,6 +649,7 @@ async fn save_note(
                 participant_id,
                 body: &body.note,
                 flag: body.flag,
+                shared: body.shared,
                 expected_version: expected,
             },
         )

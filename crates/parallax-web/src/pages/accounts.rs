@@ -30,13 +30,17 @@ pub(super) fn routes() -> Routes {
     ]
 }
 
-async fn home(State(state): State<AppState>, ctx: Ctx) -> Result<Redirect, PageError> {
-    Ok(if ctx.actor.is_some() {
-        Redirect::to("/w")
+/// The signed-in person's home page; everyone else is sent to sign up (on
+/// a fresh server) or sign in.
+async fn home(State(state): State<AppState>, ctx: Ctx) -> Result<Response, PageError> {
+    Ok(if let Some(actor) = &ctx.actor {
+        super::home::home_page(&state, actor, ctx.flash.as_deref())
+            .await?
+            .into_response()
     } else if state.app.is_fresh().await? {
-        Redirect::to("/signup")
+        Redirect::to("/signup").into_response()
     } else {
-        Redirect::to("/login")
+        Redirect::to("/login").into_response()
     })
 }
 

@@ -865,6 +865,17 @@ async fn patterns(
 
 async fn my_actions(State(state): State<AppState>, signed: SignedIn) -> Result<Markup, PageError> {
     let actions = state.app.my_actions(&signed.actor).await?;
+    let to_answer: Vec<_> = state
+        .app
+        .agenda(&signed.actor)
+        .await?
+        .into_iter()
+        .flat_map(|a| {
+            a.to_answer
+                .into_iter()
+                .map(move |r| (a.workspace.name.clone(), r))
+        })
+        .collect();
     let now = parallax_store::now_ms();
     Ok(page(
         "My actions",
@@ -872,6 +883,15 @@ async fn my_actions(State(state): State<AppState>, signed: SignedIn) -> Result<M
         signed.flash.as_deref(),
         html! {
             h1 { "My actions" }
+            @if !to_answer.is_empty() {
+                section.card #answers-waiting {
+                    h2 { "Answers waiting for you" }
+                    ul { @for (workspace, r) in &to_answer {
+                        li { a href={ "/w/" (r.workspace_id) "/rounds/" (r.id) "/answer" } { "Answer “" (r.title) "”" } " " span.muted { (workspace) }
+                            @if let Some(due) = r.due_at { " · due " (when(due)) } }
+                    } }
+                }
+            }
             p.muted { "Your open actions in every workspace, soonest due first." }
             @if actions.is_empty() {
                 div.empty { "Nothing open for you." }

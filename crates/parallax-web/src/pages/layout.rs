@@ -31,6 +31,7 @@ pub(crate) fn page(
                         a.brand href="/" { "Parallax" }
                         nav aria-label="Main" {
                             @if let Some(actor) = actor {
+                                a href="/" { "Home" }
                                 a href="/w" { "Workspaces" }
                                 a href="/actions" { "My actions" }
                                 a href="/account" { (actor.user.name) }

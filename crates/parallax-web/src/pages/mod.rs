@@ -2,6 +2,7 @@
 
 mod accounts;
 mod gaps;
+mod home;
 mod invites;
 pub(crate) mod layout;
 mod rounds;

@@ -445,8 +445,8 @@ fn answer_input(q: &Question, value: Option<&AnswerValue>, typed: Option<&[Strin
                     (None, Some(AnswerValue::Ranking(items))) => items.clone(),
                     _ => options.clone(),
                 };
-                span.hint { "Put one option per line, most important first. Every option once." }
-                textarea name=(name) rows=(options.len() + 1) aria-label=(q.prompt) { (order.join("\n")) }
+                span.hint { "Most important first; every option once. Drag the options, or move them with the arrow keys (without scripts: one option per line)." }
+                textarea name=(name) rows=(options.len() + 1) aria-label=(q.prompt) data-ranking { (order.join("\n")) }
                 @if typed.is_none() && value.is_none() {
                     // Not ranked yet: the order shown is the template's, not an answer.
                     input type="hidden" name={ "d_" (q.key) } value=(options.join("\n"));
@@ -463,7 +463,9 @@ fn answer_input(q: &Question, value: Option<&AnswerValue>, typed: Option<&[Strin
                     label.inline { input type="checkbox" name=(name) value=(option) checked[typed.is_some_and(|t| t.contains(option)) || matches!(value, Some(AnswerValue::Choices(c)) if c.contains(option))]; (option) }
                 }
             }
-            QuestionKind::Number { unit } => {
+            QuestionKind::Number { unit, min, max } => {
+                @let bounds = super::vision::bounds_text(*min, *max);
+                @if !bounds.is_empty() { span.hint { "In " (unit) (bounds) "." } }
                 div.inline {
                     input type="text" inputmode="decimal" name=(name) aria-label=(q.prompt)
                         value=(typed_first.map(str::to_owned).or_else(|| match value { Some(AnswerValue::Number(n)) => Some(format_number(*n)), _ => None }).unwrap_or_default());
@@ -936,7 +938,7 @@ fn answer_view(
             Some(AnswerValue::Choice(c)) => p { (c) },
             Some(AnswerValue::Choices(c)) => ul { @for item in c { li { (item) } } },
             Some(AnswerValue::Number(n)) => {
-                p.number { strong { (format_number(*n)) } " " @if let QuestionKind::Number { unit } = &q.kind { (unit) } }
+                p.number { strong { (format_number(*n)) } " " @if let QuestionKind::Number { unit, .. } = &q.kind { (unit) } }
                 @if let Some(AnswerValue::Number(r)) = reference.map(|a| &a.value) {
                     @if *r != 0.0 && r != n { p.muted { (format!("{:.1}", n / r)) "× the leader's figure" } }
                 }
@@ -1079,11 +1081,16 @@ fn listening_notes(
                             button.small.flag.selected[current].secondary[!current] type="submit" name="set_flag" value=(flag.as_str()) aria-pressed=(current) { (flag.label()) }
                         }
                     }
-                    label { "Your notes" textarea name="note" rows="2" { @if let Some(n) = note { (n.body) } } }
+                    @let shared = note.is_some_and(|n| n.shared);
+                    label { "Your notes"
+                        span.hint { @if shared { "Shared: " (p.name) " reads this note." } @else { "Private: only those who run rounds read it." } }
+                        textarea name="note" rows="2" { @if let Some(n) = note { (n.body) } }
+                    }
+                    label.inline { input type="checkbox" name="shared" value="1" checked[shared]; "Share this note with " (p.name) }
                     div { button.secondary.small type="submit" { "Save note" } }
                 }
             } @else if let Some(n) = note.filter(|n| !n.body.is_empty()) {
-                p { em { "Notes: " } (n.body) }
+                p { em { "Note from the listening session, shared with you: " } (n.body) }
             }
             @for c in &clarifications {
                 div.clarification {
@@ -1130,6 +1137,9 @@ struct NoteForm {
     set_flag: Option<String>,
     #[serde(default)]
     note: String,
+    /// The "share with the participant" checkbox.
+    #[serde(default)]
+    shared: Option<String>,
 }
 
 async fn note(
@@ -1158,6 +1168,7 @@ async fn note(
                 participant_id,
                 body: &form.note,
                 flag,
+                shared: form.shared.is_some(),
                 expected_version: expected,
             },
         )

@@ -115,12 +115,21 @@ async fn overview(
 ) -> Result<Markup, PageError> {
     let view = state.app.workspace(&signed.actor, workspace_id).await?;
     let members = state.app.members(&signed.actor, workspace_id).await?;
+    let agenda = state.app.agenda_in(&signed.actor, workspace_id).await?;
     Ok(page(
         &view.workspace.name,
         Some(&signed.actor),
         signed.flash.as_deref(),
         html! {
             (workspace_nav(&view, "overview"))
+            section.card #waiting {
+                h2 { "Waiting for you here" }
+                @if agenda.is_empty() {
+                    p.muted { "Nothing right now." }
+                } @else {
+                    (super::home::agenda_items(&agenda, parallax_store::now_ms()))
+                }
+            }
             div.grid {
                 div.card #analysis-setting {
                     h2 { "Analysis" }

@@ -2,7 +2,7 @@
 //! and the listening session after the reveal.
 
 use parallax_app::analysis::AnalysisView;
-use parallax_app::rounds::{RoundView, SessionView};
+use parallax_app::rounds::{RoundView, SessionView, VisionSeen};
 use parallax_domain::round::{Flag, RoundState};
 use parallax_domain::vision::{AnswerValue, Pillar, Question, QuestionKind};
 use parallax_store::{
@@ -27,8 +27,35 @@ pub struct Vision {
     pub pillars: Vec<Pillar>,
     /// Last change, Unix ms.
     pub updated_at: i64,
+    /// Set while the caller has this unrevealed round to answer: until it is
+    /// revealed the pillars are left out and every question's weight reads
+    /// 1, so that the caller's answers are their own.
+    pub hidden_by: Option<HidingRound>,
 }
 
+/// The unrevealed round that keeps the vision's pillars and weights from
+/// the caller.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct HidingRound {
+    /// Round id.
+    pub id: i64,
+    /// Its title.
+    pub title: String,
+}
+
+impl From<VisionSeen> for Vision {
+    fn from(seen: VisionSeen) -> Self {
+        Self {
+            hidden_by: seen.hidden_by.map(|r| HidingRound {
+                id: r.id,
+                title: r.title,
+            }),
+            ..seen.vision.into()
+        }
+    }
+}
+
+/// The whole version, as those who edit the vision read it.
 impl From<VisionRecord> for Vision {
     fn from(v: VisionRecord) -> Self {
         Self {
@@ -38,6 +65,7 @@ impl From<VisionRecord> for Vision {
             questions: v.questions,
             pillars: v.pillars,
             updated_at: v.updated_at,
+            hidden_by: None,
         }
     }
 }
@@ -316,6 +344,9 @@ pub struct Note {
     pub note: String,
     /// The flag, if set.
     pub flag: Option<Flag>,
+    /// Shared with the participant it is about. A note that is not shared
+    /// reads empty to everyone but those who run rounds.
+    pub shared: bool,
     /// The version to name with the next save (also the `ETag`).
     pub version: i64,
 }
@@ -327,6 +358,7 @@ impl From<NoteRecord> for Note {
             participant_id: n.participant_id,
             note: n.body,
             flag: n.flag,
+            shared: n.shared,
             version: n.version,
         }
     }
@@ -402,6 +434,10 @@ pub struct NoteBody {
     /// The flag; omitted or null: none.
     #[serde(default)]
     pub flag: Option<Flag>,
+    /// Share the note with the participant it is about; omitted: the note
+    /// stays with those who run rounds.
+    #[serde(default)]
+    pub shared: bool,
     /// The version of the note last read, unless `If-Match` names it; none
     /// (or 0) for a first note.
     #[serde(default)]

@@ -251,6 +251,26 @@ pub async fn post_empty(client: &reqwest::Client, url: &str, status: u16) {
     assert_eq!(response.status(), status, "POST {url}");
 }
 
+/// Opens a draft round titled `title` with `participants` (and its
+/// creator); returns the round as the API answers it.
+pub async fn create_round(
+    app: &TestApp,
+    owner: &reqwest::Client,
+    workspace: i64,
+    title: &str,
+    participants: &[i64],
+) -> Value {
+    owner
+        .post(app.url(&format!("/api/v1/workspaces/{workspace}/rounds")))
+        .json(&json!({ "title": title, "participants": participants }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
 /// Opens a round with `owner` and each `(client, user id)` of `others`,
 /// sends it, saves the answer `answer(question, who)` of everyone (who = 0 is
 /// the owner, 1.. the others in order) to every question and submits.
@@ -264,15 +284,7 @@ pub async fn answered_round(
     answer: impl Fn(&Value, usize) -> Value,
 ) -> (i64, String) {
     let ids: Vec<i64> = others.iter().map(|(_, id)| *id).collect();
-    let round: Value = owner
-        .post(app.url(&format!("/api/v1/workspaces/{workspace}/rounds")))
-        .json(&json!({ "title": title, "participants": ids }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let round = create_round(app, owner, workspace, title, &ids).await;
     let typed: Round = serde_json::from_value(round.clone()).expect("the body is a Round");
     let id = typed.id;
     let api = app.url(&format!("/api/v1/workspaces/{workspace}/rounds/{id}"));

@@ -8,11 +8,13 @@
 //! two sources (question × participant × round). Patterns are ordered by the
 //! number of sources, then claims.
 //!
-//! Labels come from TF-IDF over all the claims given: the theme's top terms,
-//! or, when two participants' claims in the theme lean on different terms,
-//! "X vs Y shared-term" (e.g. "enterprise vs small clinics").
+//! Labels are noun phrases taken from the claims (runs of up to three
+//! content words), chosen by how many of the theme's claims use them and
+//! their TF-IDF weight: the theme's phrase, or, when two participants'
+//! claims lean on different ones, "X vs Y" (e.g. "enterprise clinics vs
+//! small clinics").
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashSet};
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -169,52 +171,110 @@ fn cluster(encoded: &Encoded, threshold: f64) -> Vec<Vec<usize>> {
     clusters
 }
 
-/// Term weights of a group of claims: for each stem, the number of claims
-/// using it times its IDF weight; plus the most used surface form per stem.
-fn term_scores(space: &LexicalSpace, claims: &[&SourcedClaim]) -> HashMap<String, (f32, String)> {
-    let mut surface: HashMap<String, HashMap<String, usize>> = HashMap::new();
-    let mut docs: HashMap<String, usize> = HashMap::new();
-    for claim in claims {
-        let mut seen = BTreeSet::new();
-        for (_, w) in words(&claim.text) {
-            if is_stop_word(w) || w.chars().all(|c| c.is_ascii_digit()) {
-                continue;
-            }
-            let s = stem(w);
-            *surface
-                .entry(s.clone())
-                .or_default()
-                .entry(w.to_lowercase())
-                .or_default() += 1;
-            if seen.insert(s.clone()) {
-                *docs.entry(s).or_default() += 1;
+/// Common verbs that end a run of content words: a label is a noun phrase
+/// ("small clinics"), never "clinics buy".
+const VERBS: &[&str] = &[
+    "become", "becomes", "build", "builds", "buy", "buys", "come", "comes", "get", "gets", "give",
+    "gives", "go", "goes", "grow", "grows", "keep", "keeps", "lead", "leads", "made", "makes",
+    "need", "needs", "pay", "pays", "run", "runs", "see", "sees", "sell", "sells", "take", "takes",
+    "want", "wants", "win", "wins", "work", "works",
+];
+
+/// A label candidate: one to three content words in a row in one claim.
+struct Phrase {
+    stems: Vec<String>,
+    text: String,
+}
+
+/// The phrases of `text`: runs of content words (no stop words, verbs or
+/// figures) that no punctuation breaks, and every part of a run up to three
+/// words long.
+fn phrases(text: &str) -> Vec<Phrase> {
+    let mut runs: Vec<Vec<&str>> = vec![Vec::new()];
+    let mut end = 0;
+    for (at, word) in words(text) {
+        let lower = word.to_lowercase();
+        let content = !is_stop_word(word)
+            && !VERBS.contains(&lower.as_str())
+            && word.chars().any(char::is_alphabetic)
+            && !word.chars().any(|c| c.is_ascii_digit());
+        let broken = text[end..at].chars().any(|c| !c.is_whitespace());
+        if (broken || !content) && runs.last().is_some_and(|r| !r.is_empty()) {
+            runs.push(Vec::new());
+        }
+        if content && let Some(run) = runs.last_mut() {
+            run.push(word);
+        }
+        end = at + word.len();
+    }
+    let shown = |w: &str| {
+        if w.chars()
+            .filter(|c| c.is_alphabetic())
+            .all(char::is_uppercase)
+            && w.len() > 1
+        {
+            w.to_owned()
+        } else {
+            w.to_lowercase()
+        }
+    };
+    let mut out = Vec::new();
+    for run in runs {
+        for len in 1..=run.len().min(3) {
+            for part in run.windows(len) {
+                out.push(Phrase {
+                    stems: part.iter().map(|w| stem(w)).collect(),
+                    text: part.iter().map(|w| shown(w)).collect::<Vec<_>>().join(" "),
+                });
             }
         }
     }
-    docs.into_iter()
-        .map(|(s, n)| {
-            let form = surface[&s]
-                .iter()
-                .max_by_key(|(w, c)| (**c, std::cmp::Reverse((*w).clone())))
-                .map(|(w, _)| w.clone());
-            let score = n as f32 * space.weight(&s);
-            (s, (score, form.unwrap_or_default()))
-        })
-        .collect()
+    out
 }
 
-/// Terms of `scores` by descending score (ties by term, for stable labels).
-fn ranked(scores: &HashMap<String, (f32, String)>) -> Vec<(&String, f32, &String)> {
-    let mut terms: Vec<(&String, f32, &String)> =
-        scores.iter().map(|(s, (w, f))| (s, *w, f)).collect();
-    terms.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(b.0)));
-    terms
+/// The phrase that best names `claims`: used by the most claims, then
+/// carrying the most weight (rarer, longer phrases), then shortest text;
+/// none of `avoid`'s claims may use it.
+fn best_phrase(
+    space: &LexicalSpace,
+    claims: &[&SourcedClaim],
+    avoid: &[&SourcedClaim],
+) -> Option<String> {
+    let stems_of = |group: &[&SourcedClaim]| -> Vec<HashSet<String>> {
+        group
+            .iter()
+            .map(|c| words(&c.text).into_iter().map(|(_, w)| stem(w)).collect())
+            .collect()
+    };
+    let own = stems_of(claims);
+    let other = stems_of(avoid);
+    let covers = |sets: &[HashSet<String>], p: &Phrase| {
+        sets.iter()
+            .filter(|set| p.stems.iter().all(|s| set.contains(s)))
+            .count()
+    };
+    let mut best: Option<(usize, f32, Phrase)> = None;
+    for phrase in claims.iter().flat_map(|c| phrases(&c.text)) {
+        if covers(&other, &phrase) > 0 {
+            continue;
+        }
+        let coverage = covers(&own, &phrase);
+        let weight: f32 = phrase.stems.iter().map(|s| space.weight(s)).sum();
+        let better = best.as_ref().is_none_or(|(c, w, b)| {
+            (coverage, weight).partial_cmp(&(*c, *w)) == Some(std::cmp::Ordering::Greater)
+                || (coverage == *c && weight == *w && phrase.text < b.text)
+        });
+        if better {
+            best = Some((coverage, weight, phrase));
+        }
+    }
+    best.map(|(_, _, p)| p.text)
 }
 
+/// A short, readable name for a theme, taken from its claims: a noun phrase
+/// they share, or, when two participants' claims lean on different ones,
+/// "X vs Y" (e.g. "enterprise clinics vs small clinics").
 fn label(space: &LexicalSpace, claims: &[SourcedClaim]) -> String {
-    let all: Vec<&SourcedClaim> = claims.iter().collect();
-    let overall = term_scores(space, &all);
-    let top = ranked(&overall);
     let mut by_participant: Vec<(&String, Vec<&SourcedClaim>)> = Vec::new();
     for claim in claims {
         match by_participant
@@ -226,28 +286,16 @@ fn label(space: &LexicalSpace, claims: &[SourcedClaim]) -> String {
         }
     }
     by_participant.sort_by_key(|(_, group)| std::cmp::Reverse(group.len()));
-    if let [(_, first), (_, second), ..] = by_participant.as_slice() {
-        let (x, y) = (term_scores(space, first), term_scores(space, second));
-        let distinctive = |own: &HashMap<String, (f32, String)>,
-                           other: &HashMap<String, (f32, String)>| {
-            ranked(own)
-                .into_iter()
-                .find(|(s, _, _)| !other.contains_key(*s))
-                .map(|(_, _, f)| f.clone())
-        };
-        let common = top
-            .iter()
-            .find(|(s, _, _)| x.contains_key(*s) && y.contains_key(*s))
-            .map(|(_, _, f)| (*f).clone());
-        if let (Some(dx), Some(dy)) = (distinctive(&x, &y), distinctive(&y, &x)) {
-            return match common {
-                Some(c) => format!("{dx} vs {dy} {c}"),
-                None => format!("{dx} vs {dy}"),
-            };
-        }
+    if let [(_, first), (_, second), ..] = by_participant.as_slice()
+        && let (Some(x), Some(y)) = (
+            best_phrase(space, first, second),
+            best_phrase(space, second, first),
+        )
+    {
+        return format!("{x} vs {y}");
     }
-    let words: Vec<&str> = top.iter().take(3).map(|(_, _, f)| f.as_str()).collect();
-    words.join(", ")
+    let all: Vec<&SourcedClaim> = claims.iter().collect();
+    best_phrase(space, &all, &[]).unwrap_or_else(|| "recurring claims".to_owned())
 }
 
 #[cfg(test)]
@@ -296,7 +344,48 @@ mod tests {
         assert_eq!(p.claims.len(), 4);
         assert_eq!(p.participants, ["Ana", "Ben"]);
         assert_eq!(p.questions, ["3 years", "compete", "customer"]);
-        assert_eq!(p.label, "enterprise vs small clinics");
+        assert_eq!(p.label, "enterprise clinics vs small clinics");
+    }
+
+    #[test]
+    fn labels_are_phrases_of_the_claims_without_verbs_or_figures() {
+        let claims = [
+            claim(
+                "Predictive maintenance goes first for the plants.",
+                "3 years",
+                "Ana",
+            ),
+            claim(
+                "Predictive maintenance lead time drops by half.",
+                "5 years",
+                "Ana",
+            ),
+            claim("We reach 8M ARR from plants in Germany.", "3 years", "Ben"),
+            claim(
+                "Plants in Germany pay for uptime, 8M ARR.",
+                "5 years",
+                "Ben",
+            ),
+        ];
+        let texts: Vec<String> = claims.iter().map(|c| c.text.to_lowercase()).collect();
+        let documents: Vec<&str> = claims.iter().map(|c| c.text.as_str()).collect();
+        let space = LexicalSpace::fit(&documents, "");
+        let label = label(&space, &claims);
+        let (ana, ben) = label.split_once(" vs ").expect("two readings");
+        assert_eq!(
+            ana, "predictive maintenance",
+            "the longest phrase both claims use"
+        );
+        for side in [ana, ben] {
+            assert!(
+                texts.iter().any(|t| t.contains(&side.to_lowercase())),
+                "“{side}” of “{label}” is not a phrase of a claim"
+            );
+            assert!(
+                !side.contains("goes") && !side.chars().any(|c| c.is_ascii_digit()),
+                "{label}"
+            );
+        }
     }
 
     #[test]

@@ -322,6 +322,59 @@ async fn proposals_decisions_actions_and_access(db: Db) {
         .await
         .unwrap();
     assert_eq!(no_decision.status(), 422);
+    // The page form: the same refusal re-renders the gap page with what was
+    // typed, the error beside the field and the person still signed in.
+    let page_url = app.url(&format!("/w/{w}/gaps/{g}/status"));
+    let refused = owner
+        .post(&page_url)
+        .form(&[("version", "1"), ("status", "decided"), ("decision", " ")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 422);
+    let page = refused.text().await.unwrap();
+    assert!(
+        page.contains("id=\"form-errors\"") && page.contains("Write down the decision taken"),
+        "{page}"
+    );
+    assert!(
+        page.contains("<option value=\"decided\" selected>"),
+        "the chosen status is kept"
+    );
+    assert!(page.contains(">Sign out</button>"), "still signed in");
+    let stale = owner
+        .post(&page_url)
+        .form(&[
+            ("version", "7"),
+            ("status", "accepted"),
+            ("decision", "Groups first after all."),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stale.status(), 409);
+    let page = stale.text().await.unwrap();
+    assert!(
+        page.contains("Groups first after all.") && page.contains("Someone changed this gap"),
+        "{page}"
+    );
+    let untitled = owner
+        .post(app.url(&format!("/w/{w}/gaps/{g}")))
+        .form(&[
+            ("version", "1"),
+            ("title", ""),
+            ("description", "Kept text"),
+            ("severity", "low"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(untitled.status(), 422);
+    let page = untitled.text().await.unwrap();
+    assert!(
+        page.contains("<details id=\"edit-gap\" open>") && page.contains("Kept text"),
+        "{page}"
+    );
     let decided = owner
         .patch(&gap_url)
         .json(&json!({"status": "decided", "decision": "Small clinics first; groups in 2028.", "version": 1}))

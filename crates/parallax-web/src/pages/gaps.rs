@@ -9,6 +9,7 @@ use axum::routing::{get, post};
 use maud::{Markup, html};
 use parallax_app::AppError;
 use parallax_app::gaps::{GapEdit, GapView, LoopCheck, NewAction, NewGapInput, Trend};
+use parallax_domain::Invalid;
 use parallax_domain::gap::{ActionKind, ActionStatus, GapStatus, Severity};
 use parallax_domain::workspace::Role;
 use parallax_store::ActionRecord;
@@ -400,20 +401,42 @@ async fn show(
     gap_page(&state, &signed, workspace_id, gap_id, None).await
 }
 
-/// An action being added that was refused: what was typed and why.
-struct ActionDraft<'a> {
-    form: &'a ActionForm,
-    errors: FormErrors,
+/// A form on the gap page that was refused: what was typed and why.
+enum Draft<'a> {
+    /// The "Add an action" form.
+    Action(&'a ActionForm, FormErrors),
+    /// The decision and status form.
+    Decision(&'a StatusForm, FormErrors),
+    /// The title, description and severity form.
+    Edit(&'a EditForm, FormErrors),
 }
 
-/// The gap page; with `draft`, the action form again with what was typed
-/// and each error beside its field.
+impl Draft<'_> {
+    fn errors(&self) -> &FormErrors {
+        match self {
+            Draft::Action(_, errors) | Draft::Decision(_, errors) | Draft::Edit(_, errors) => {
+                errors
+            }
+        }
+    }
+
+    fn anchor(&self) -> &'static str {
+        match self {
+            Draft::Action(..) => "add-action",
+            Draft::Decision(..) => "decision",
+            Draft::Edit(..) => "edit-gap",
+        }
+    }
+}
+
+/// The gap page; with `draft`, the refused form again with what was typed,
+/// each error beside its field and a summary at the top of the page.
 async fn gap_page(
     state: &AppState,
     signed: &SignedIn,
     workspace_id: i64,
     gap_id: i64,
-    draft: Option<ActionDraft<'_>>,
+    draft: Option<Draft<'_>>,
 ) -> Result<Markup, PageError> {
     let ws = state.app.workspace(&signed.actor, workspace_id).await?;
     let d = state.app.gap(&signed.actor, workspace_id, gap_id).await?;
@@ -427,6 +450,12 @@ async fn gap_page(
         html! {
             (workspace_nav(&ws, "gaps"))
             (gap_tabs(workspace_id, "register", d.can_manage))
+            @if let Some(draft) = &draft {
+                div.alert role="alert" #form-errors {
+                    p { strong { "Not saved. " } a href={ "#" (draft.anchor()) } { "What you typed is kept below" } ", beside what needs a change:" }
+                    ul { @for e in &draft.errors().0 { li { (super::layout::capitalise(&e.message)) } } }
+                }
+            }
             div.actions { h2 { (d.gap.title) } (severity_badge(d.gap.severity)) (status_badge(d.gap.status)) }
             p.muted {
                 "From " a href={ "/w/" (workspace_id) "/rounds/" (d.gap.round_id) "/session" @if let Some(k) = &d.gap.question_key { "#q-" (k) } } { (d.view.round_title) }
@@ -442,13 +471,20 @@ async fn gap_page(
                 h2 { "Decision" }
                 @if d.gap.decision.is_empty() { p.muted { "No decision recorded yet." } } @else { p.answer { (d.gap.decision) } }
                 @if d.can_manage {
+                    @let (typed, errors) = match &draft { Some(Draft::Decision(form, errors)) => (Some(*form), Some(errors)), _ => (None, None) };
+                    @let error = |field: &str| errors.and_then(|e| e.get(field));
+                    @let chosen = typed.map_or(d.gap.status.as_str(), |t| t.status.as_str());
                     form.stack method="post" action={ (base) "/status" } {
                         input type="hidden" name="version" value=(d.gap.version);
-                        label { "Decision" textarea name="decision" rows="3" { (d.gap.decision) } }
+                        label { "Decision"
+                            textarea name="decision" rows="3" aria-invalid=[error("decision").map(|_| "true")] { (typed.and_then(|t| t.decision.as_deref()).unwrap_or(&d.gap.decision)) }
+                            @if let Some(e) = error("decision") { span.field-error { (super::layout::capitalise(e)) } }
+                        }
                         label { "Status"
-                            select name="status" aria-describedby="status-help" {
-                                @for s in GapStatus::ALL { option value=(s.as_str()) selected[*s == d.gap.status] { (s.label()) } }
+                            select name="status" aria-describedby="status-help" aria-invalid=[error("status").map(|_| "true")] {
+                                @for s in GapStatus::ALL { option value=(s.as_str()) selected[s.as_str() == chosen] { (s.label()) } }
                             }
+                            @if let Some(e) = error("status") { span.field-error { (super::layout::capitalise(e)) } }
                         }
                         dl.status-help #status-help {
                             @for s in GapStatus::ALL { dt { (s.label()) } dd { (s.help()) } }
@@ -467,8 +503,7 @@ async fn gap_page(
                     }
                 }
                 @if d.can_manage {
-                    @let typed = draft.as_ref().map(|d| d.form);
-                    @let errors = draft.as_ref().map(|d| &d.errors);
+                    @let (typed, errors) = match &draft { Some(Draft::Action(form, errors)) => (Some(*form), Some(errors)), _ => (None, None) };
                     @let error = |field: &str| errors.and_then(|e| e.get(field));
                     form.stack #add-action method="post" action={ (base) "/actions" } {
                         h3 { "Add an action" }
@@ -487,13 +522,17 @@ async fn gap_page(
                 }
             }
             @if d.can_manage {
-                details {
+                @let (typed, errors) = match &draft { Some(Draft::Edit(form, errors)) => (Some(*form), Some(errors)), _ => (None, None) };
+                @let error = |field: &str| errors.and_then(|e| e.get(field));
+                details #edit-gap open[typed.is_some()] {
                     summary { "Edit title, description, severity" }
                     form.stack method="post" action=(base) {
                         input type="hidden" name="version" value=(d.gap.version);
-                        label { "Title" input type="text" name="title" value=(d.gap.title); }
-                        label { "Description" textarea name="description" rows="4" { (d.gap.description) } }
-                        (severity_select(d.gap.severity))
+                        label { "Title" input type="text" name="title" value=(typed.map_or(d.gap.title.as_str(), |t| t.title.as_str())) aria-invalid=[error("title").map(|_| "true")];
+                            @if let Some(e) = error("title") { span.field-error { (super::layout::capitalise(e)) } } }
+                        label { "Description" textarea name="description" rows="4" aria-invalid=[error("description").map(|_| "true")] { (typed.map_or(d.gap.description.as_str(), |t| t.description.as_str())) }
+                            @if let Some(e) = error("description") { span.field-error { (super::layout::capitalise(e)) } } }
+                        (severity_select(typed.and_then(|t| t.severity.parse().ok()).unwrap_or(d.gap.severity)))
                         div { button.secondary type="submit" { "Save changes" } }
                     }
                 }
@@ -524,19 +563,27 @@ async fn edit(
 ) -> Result<Response, PageError> {
     let edit = GapEdit {
         version: Some(form.version),
-        title: Some(form.title),
-        description: Some(form.description),
+        title: Some(form.title.clone()),
+        description: Some(form.description.clone()),
         severity: Some(form.severity.parse().map_err(AppError::from)?),
         ..GapEdit::default()
     };
-    state
+    match state
         .app
         .edit_gap(&signed.actor, workspace_id, gap_id, &edit)
-        .await?;
-    Ok(redirect_with_flash(
-        &gap_url(workspace_id, gap_id),
-        "Gap saved.",
-    ))
+        .await
+    {
+        Ok(_) => Ok(redirect_with_flash(
+            &gap_url(workspace_id, gap_id),
+            "Gap saved.",
+        )),
+        Err(AppError::Invalid(list)) => {
+            let draft = Draft::Edit(&form, FormErrors(list));
+            let page = gap_page(&state, &signed, workspace_id, gap_id, Some(draft)).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+        Err(other) => Err(other.into()),
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -605,10 +652,20 @@ async fn status(
             )
                 .into_response())
         }
-        Err(AppError::Stale(_)) => Ok(redirect_with_flash(
-            &url,
-            "Someone changed this gap in the meantime; here it is as it is now. Your change was not saved.",
-        )),
+        Err(AppError::Invalid(list)) => {
+            let draft = Draft::Decision(&form, FormErrors(list));
+            let page = gap_page(&state, &signed, workspace_id, gap_id, Some(draft)).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+        Err(AppError::Stale(_)) => {
+            let stale = Invalid::new(
+                "version",
+                "someone changed this gap in the meantime: the page shows it as it is now; save again to replace it with what you typed",
+            );
+            let draft = Draft::Decision(&form, FormErrors(vec![stale]));
+            let page = gap_page(&state, &signed, workspace_id, gap_id, Some(draft)).await?;
+            Ok((StatusCode::CONFLICT, page).into_response())
+        }
         Err(other) => Err(other.into()),
     }
 }
@@ -648,10 +705,7 @@ async fn add_action(
             "Action added.",
         )),
         Err(AppError::Invalid(list)) => {
-            let draft = ActionDraft {
-                form: &form,
-                errors: FormErrors(list),
-            };
+            let draft = Draft::Action(&form, FormErrors(list));
             let page = gap_page(&state, &signed, workspace_id, gap_id, Some(draft)).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }

@@ -25,8 +25,9 @@ fn check(question: &Question, answer: &AnswerValue) {
         (QuestionKind::Scale { min, max, .. }, AnswerValue::Scale(v)) => {
             assert!(min <= v && v <= max);
         }
-        (QuestionKind::Number { .. }, AnswerValue::Number(n)) => {
+        (QuestionKind::Number { min, max, .. }, AnswerValue::Number(n)) => {
             assert!(n.is_finite() && n.abs() <= 1e15);
+            assert!(min.is_none_or(|min| min <= *n) && max.is_none_or(|max| *n <= max));
         }
         (QuestionKind::Text, AnswerValue::Text(text)) => {
             assert!(!text.is_empty() && text.chars().count() <= 5000);

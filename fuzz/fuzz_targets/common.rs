@@ -19,6 +19,8 @@ pub fn kind(u: &mut Unstructured<'_>) -> Result<QuestionKind> {
         },
         4 => QuestionKind::Number {
             unit: u.arbitrary()?,
+            min: u.arbitrary()?,
+            max: u.arbitrary()?,
         },
         _ => QuestionKind::Scale {
             min: u.arbitrary()?,

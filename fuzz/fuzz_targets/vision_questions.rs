@@ -5,7 +5,9 @@
 
 use arbitrary::Unstructured;
 use libfuzzer_sys::fuzz_target;
-use parallax_domain::vision::{MAX_QUESTION_WEIGHT, MAX_SCALE_STEPS, Question, QuestionKind};
+use parallax_domain::vision::{
+    KindSettings, MAX_QUESTION_WEIGHT, MAX_SCALE_STEPS, Question, QuestionKind,
+};
 
 #[path = "common.rs"]
 mod common;
@@ -42,15 +44,29 @@ fuzz_target!(|data: &[u8]| {
     let weight: i64 = u.arbitrary().unwrap_or_default();
     check(kind.clone(), &prompt, weight);
     // The form's spelling of the same kind.
-    let (options, unit, min, max) = match &kind {
+    let (options, unit, number_min, number_max, min, max) = match &kind {
         QuestionKind::Ranking { options }
         | QuestionKind::SingleChoice { options }
-        | QuestionKind::MultipleChoice { options } => (options.join("\n"), String::new(), 0, 0),
-        QuestionKind::Number { unit } => (String::new(), unit.clone(), 0, 0),
-        QuestionKind::Scale { min, max, .. } => (String::new(), String::new(), *min, *max),
+        | QuestionKind::MultipleChoice { options } => {
+            (options.join("\n"), String::new(), None, None, 0, 0)
+        }
+        QuestionKind::Number { unit, min, max } => (String::new(), unit.clone(), *min, *max, 0, 0),
+        QuestionKind::Scale { min, max, .. } => {
+            (String::new(), String::new(), None, None, *min, *max)
+        }
         QuestionKind::Text => Default::default(),
     };
-    if let Ok(parsed) = QuestionKind::parse(kind.name(), &options, &unit, min, max, "low", "high") {
+    let settings = KindSettings {
+        options: &options,
+        unit: &unit,
+        number_min,
+        number_max,
+        scale_min: min,
+        scale_max: max,
+        min_label: "low",
+        max_label: "high",
+    };
+    if let Ok(parsed) = QuestionKind::parse(kind.name(), &settings) {
         check(parsed, "A question?", 1);
     }
 });

@@ -26,7 +26,8 @@ pub struct WorkspaceAgenda {
     pub answering: Vec<(RoundRecord, usize, usize)>,
     /// Revealed rounds whose listening session is still to hold or close.
     pub to_listen: Vec<RoundRecord>,
-    /// Gap proposals waiting for a decision, for those who manage gaps.
+    /// Gap proposals waiting for a decision, for those who manage gaps
+    /// (filled in by [`App::agenda`] and [`App::agenda_in`]).
     pub proposals: usize,
     /// The caller's open actions here, soonest due first.
     pub actions: Vec<OwnedActionRecord>,
@@ -54,9 +55,10 @@ impl App {
         let actions = self.my_actions(actor).await?;
         let mut out = Vec::new();
         for membership in self.my_workspaces(actor).await? {
-            let agenda = self
+            let mut agenda = self
                 .workspace_agenda(actor, membership.workspace, membership.role, &actions)
                 .await?;
+            agenda.proposals = self.open_proposals(actor, &agenda).await?;
             out.push(agenda);
         }
         Ok(out)
@@ -66,8 +68,38 @@ impl App {
     pub async fn agenda_in(&self, actor: &Actor, workspace_id: i64) -> Result<WorkspaceAgenda> {
         let view = self.workspace(actor, workspace_id).await?;
         let actions = self.my_actions(actor).await?;
-        self.workspace_agenda(actor, view.workspace, view.role, &actions)
-            .await
+        let mut agenda = self
+            .workspace_agenda(actor, view.workspace, view.role, &actions)
+            .await?;
+        agenda.proposals = self.open_proposals(actor, &agenda).await?;
+        Ok(agenda)
+    }
+
+    /// The rounds the caller still has to answer, with their workspace's
+    /// name, across workspaces; without the proposals and actions the whole
+    /// agenda computes.
+    pub async fn rounds_to_answer(&self, actor: &Actor) -> Result<Vec<(String, RoundRecord)>> {
+        let mut out = Vec::new();
+        for membership in self.my_workspaces(actor).await? {
+            let agenda = self
+                .workspace_agenda(actor, membership.workspace, membership.role, &[])
+                .await?;
+            let name = agenda.workspace.name;
+            out.extend(agenda.to_answer.into_iter().map(|r| (name.clone(), r)));
+        }
+        Ok(out)
+    }
+
+    /// How many gap proposals wait for a decision, for those who manage
+    /// gaps (the proposals are computed from every revealed round).
+    async fn open_proposals(&self, actor: &Actor, agenda: &WorkspaceAgenda) -> Result<usize> {
+        Ok(
+            if policy::role_allows(agenda.role, Permission::ManageGaps) {
+                self.gap_proposals(actor, agenda.workspace.id).await?.len()
+            } else {
+                0
+            },
+        )
     }
 
     async fn workspace_agenda(
@@ -86,11 +118,7 @@ impl App {
             revisit_vision: policy::role_allows(role, Permission::EditVision)
                 && !rounds.is_empty()
                 && rounds.iter().all(|(r, _)| r.state == RoundState::Closed),
-            proposals: if policy::role_allows(role, Permission::ManageGaps) {
-                self.gap_proposals(actor, workspace.id).await?.len()
-            } else {
-                0
-            },
+            proposals: 0,
             actions: actions
                 .iter()
                 .filter(|a| a.workspace_id == workspace.id)

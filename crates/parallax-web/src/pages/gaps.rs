@@ -919,17 +919,7 @@ async fn patterns(
 
 async fn my_actions(State(state): State<AppState>, signed: SignedIn) -> Result<Markup, PageError> {
     let actions = state.app.my_actions(&signed.actor).await?;
-    let to_answer: Vec<_> = state
-        .app
-        .agenda(&signed.actor)
-        .await?
-        .into_iter()
-        .flat_map(|a| {
-            a.to_answer
-                .into_iter()
-                .map(move |r| (a.workspace.name.clone(), r))
-        })
-        .collect();
+    let to_answer = state.app.rounds_to_answer(&signed.actor).await?;
     let now = parallax_store::now_ms();
     Ok(page(
         "My actions",

@@ -55,8 +55,8 @@ for db in $(psql -h 127.0.0.1 -U postgres -d postgres -Atc "select datname from 
   psql -h 127.0.0.1 -U postgres -d postgres -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true
 done
 
-step "Browser test tools (playwright-core, using Debian's Chromium)"
-if [ ! -d tests/browser/node_modules/playwright-core ]; then
+step "Browser test tools (playwright-core using Debian's Chromium, axe-core)"
+if [ ! -d tests/browser/node_modules/playwright-core ] || [ ! -d tests/browser/node_modules/axe-core ]; then
   (cd tests/browser && npm install --no-audit --no-fund --silent)
 fi
 echo "ok"

@@ -307,6 +307,20 @@ pub enum AnalysisView {
     Done(Box<RoundAnalysis>),
 }
 
+impl AnalysisView {
+    /// The view without the question weights (every question counted
+    /// alike), for a viewer whom an unrevealed round keeps from the vision's
+    /// weights (see [`crate::policy::keeps_vision_hidden`]).
+    pub(crate) fn unweighted(mut self) -> Self {
+        if let AnalysisView::Done(analysis) = &mut self {
+            for question in &mut analysis.questions {
+                question.weight = parallax_domain::vision::DEFAULT_QUESTION_WEIGHT;
+            }
+        }
+        self
+    }
+}
+
 /// Finds the cached vector of a text.
 type VectorLookup<'a> = dyn Fn(&str) -> Option<Vec<f32>> + 'a;
 

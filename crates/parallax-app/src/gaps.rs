@@ -74,6 +74,23 @@ impl Register {
     fn round(&self, round_id: i64) -> Option<&RoundFacts> {
         self.rounds.iter().find(|r| r.round.id == round_id)
     }
+
+    /// Whether a round revealed after `facts` asked `participant_id` the
+    /// question `key` again: its answers supersede what the earlier round
+    /// proposed about them.
+    fn asked_again(&self, facts: &RoundFacts, key: &str, participant_id: i64) -> bool {
+        let Some(origin) = facts.round.revealed_at else {
+            return false;
+        };
+        self.rounds.iter().any(|later| {
+            later.round.revealed_at.is_some_and(|at| at > origin)
+                && later.prompt(key).is_some()
+                && later
+                    .participants
+                    .iter()
+                    .any(|p| p.user_id == participant_id && !p.excluded)
+        })
+    }
 }
 
 /// Whether a later round shows a gap's question aligned.
@@ -784,6 +801,9 @@ impl App {
         let mut out = Vec::new();
         for facts in &register.rounds {
             for proposal in proposals_of(facts) {
+                if register.asked_again(facts, &proposal.question_key, proposal.participant_id) {
+                    continue;
+                }
                 let taken = register.gaps.iter().any(|g| {
                     g.round_id == proposal.round_id
                         && (g.proposal_key.as_deref() == Some(proposal.key.as_str())

@@ -848,8 +848,16 @@ impl App {
                 note
             })
             .collect();
+        let mut analysis = self.analysis_view(workspace_id, round_id).await?;
+        if self
+            .round_hiding_vision(actor, workspace_id, view.role)
+            .await?
+            .is_some()
+        {
+            analysis = analysis.unweighted();
+        }
         Ok(SessionView {
-            analysis: self.analysis_view(workspace_id, round_id).await?,
+            analysis,
             answers,
             notes,
             clarifications: self.store().clarifications(round_id).await?,

@@ -527,13 +527,26 @@ pub fn find_oppositions(question: &str, a: &[&str], b: &[&str]) -> Vec<Contradic
     };
     let pa: Vec<_> = ra.iter().map(poles).collect();
     let pb: Vec<_> = rb.iter().map(poles).collect();
+    // Where each answer as a whole takes both poles on a subject ("small
+    // clinics first, clinic groups from 2028" on both sides), its claims
+    // sequence the two positions rather than oppose each other.
+    let both_poles = |claims: &[Vec<Vec<(String, bool)>>], g: usize, term: &str| {
+        let mut seen = [false; 2];
+        for (t, pole) in claims.iter().flat_map(|c| &c[g]) {
+            if t == term {
+                seen[usize::from(*pole)] = true;
+            }
+        }
+        seen == [true; 2]
+    };
+    let settled = |g: usize, term: &str| both_poles(&pa, g, term) && both_poles(&pb, g, term);
     let mut out = Vec::new();
     for (i, x) in ra.iter().enumerate() {
         for (j, y) in rb.iter().enumerate() {
             let found = if negates(x, y, negative) || negates(y, x, negative) {
                 Some((Conflict::Negation, "one side negates the other"))
             } else {
-                opposed(&pa[i], &pb[j]).map(|name| (Conflict::Opposition, name))
+                opposed(&pa[i], &pb[j], settled).map(|name| (Conflict::Opposition, name))
             };
             if let Some((conflict, what)) = found {
                 out.push(Contradiction {
@@ -577,9 +590,14 @@ fn negates(x: &Reading, y: &Reading, negative_question: bool) -> bool {
 }
 
 /// The name of the opposition two claims take on a shared subject, if any:
-/// a subject on which each takes one pole only, and not the same one.
+/// a subject on which each takes one pole only, and not the same one, unless
+/// `settled(g, term)` says both answers take both poles of group `g` on it.
 /// `px[g]` and `py[g]` are the claims' subjects and poles for group `g`.
-fn opposed(px: &[Vec<(String, bool)>], py: &[Vec<(String, bool)>]) -> Option<&'static str> {
+fn opposed(
+    px: &[Vec<(String, bool)>],
+    py: &[Vec<(String, bool)>],
+    settled: impl Fn(usize, &str) -> bool,
+) -> Option<&'static str> {
     let pole_of = |p: &[(String, bool)], term: &str| {
         let first = p.iter().any(|(t, pole)| t == term && !pole);
         let second = p.iter().any(|(t, pole)| t == term && *pole);
@@ -589,7 +607,7 @@ fn opposed(px: &[Vec<(String, bool)>], py: &[Vec<(String, bool)>]) -> Option<&'s
         let (x, y) = (&px[g], &py[g]);
         x.iter()
             .any(|(term, _)| match (pole_of(x, term), pole_of(y, term)) {
-                (Some(a), Some(b)) => a != b,
+                (Some(a), Some(b)) => a != b && !settled(g, term),
                 _ => false,
             })
             .then_some(group.0)
@@ -626,6 +644,27 @@ mod tests {
                 "Turbine manufacturers are our customers too."
             ),
             [Conflict::Negation]
+        );
+    }
+
+    #[test]
+    fn both_sides_sequencing_the_same_two_positions_do_not_oppose() {
+        let a = [
+            "Independent clinics with 3 to 15 practitioners in Germany.",
+            "Clinic groups follow from 2028.",
+        ];
+        let b = [
+            "Small independent clinics first.",
+            "Clinic groups come in 2028.",
+        ];
+        assert!(find_oppositions(Q, &a, &b).is_empty());
+        // One side holding only one of the positions still opposes.
+        let groups_only = ["Clinic groups with 20 or more locations."];
+        assert_eq!(
+            find_oppositions(Q, &a, &groups_only).len()
+                + find_oppositions(Q, &groups_only, &b).len(),
+            2,
+            "each small-clinics claim opposes the groups-only answer"
         );
     }
 

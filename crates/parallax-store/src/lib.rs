@@ -217,10 +217,27 @@ fn creating_sqlite_file(url: &str, backend: Backend) -> String {
     format!("{url}{separator}mode=rwc")
 }
 
+tokio::task_local! {
+    /// Milliseconds added to the wall clock for the work of one task; set
+    /// only by [`as_of`].
+    static CLOCK_SHIFT: i64;
+}
+
 /// Milliseconds since the Unix epoch, the unit of every stored time.
 pub fn now_ms() -> i64 {
+    wall_clock_ms() + CLOCK_SHIFT.try_with(|shift| *shift).unwrap_or(0)
+}
+
+fn wall_clock_ms() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_millis() as i64)
         .unwrap_or(0)
+}
+
+/// Runs `work` as if the clock had read `at` (ms since the epoch) when it
+/// started: everything it stores carries times from then on. The demo uses
+/// it to write a history that spans months; nothing else shifts the clock.
+pub async fn as_of<F: std::future::Future>(at: i64, work: F) -> F::Output {
+    CLOCK_SHIFT.scope(at - wall_clock_ms(), work).await
 }

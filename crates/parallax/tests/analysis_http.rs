@@ -529,6 +529,19 @@ async fn question_weights_shape_the_alignment_index(db: Db) {
     assert!(weights(&round).iter().all(|w| *w == 1), "{round}");
     let page = common::get_text(&tech, &app.url(&format!("/w/{w}/vision"))).await;
     assert!(page.contains("hidden for now") && !page.contains("counts ×5"));
+    let earlier = round_page(&tech, &session, "summary").await;
+    assert!(
+        !earlier.contains("×5"),
+        "an earlier round's summary does not show the weights either"
+    );
+    let earlier = common::get_json(&tech, &session).await;
+    let earlier: Vec<i64> = earlier["analysis"]["result"]["questions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| q["weight"].as_i64().unwrap())
+        .collect();
+    assert!(earlier.iter().all(|w| *w == 1), "{earlier:?}");
     let leaders = common::get_json(&owner, &vision_url).await;
     assert!(
         weights(&leaders).contains(&5),

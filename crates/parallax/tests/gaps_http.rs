@@ -11,6 +11,8 @@ use common::{Db, TestApp};
 use reqwest::Client;
 use serde_json::{Value, json};
 
+const DAY_MS: i64 = 24 * 3600 * 1000;
+
 const LEADER: &str = "Independent physiotherapy clinics with 3 to 15 practitioners. They have no IT staff. 1,000 paying clinics in three years.";
 const TECH: &str = "Large clinic groups with 20 or more locations and their own IT department. 300 clinics in three years.";
 
@@ -537,7 +539,7 @@ async fn the_next_round_closes_the_loop_and_patterns_recur(db: Db) {
     app.stop().await;
 }
 
-async fn the_demo_shows_a_register_with_a_recurring_pattern(db: Db) {
+async fn the_demo_tells_a_story_over_months(db: Db) {
     let app = TestApp::spawn(db).await;
     assert!(parallax::demo::seed(&app.server.app).await.unwrap());
     let lena = app.client();
@@ -554,31 +556,132 @@ async fn the_demo_shows_a_register_with_a_recurring_pattern(db: Db) {
     let (_, gaps) = get(&lena, app.url(&format!("/api/v1/workspaces/{w}/gaps"))).await;
     let gaps = gaps["gaps"].as_array().unwrap();
     assert_eq!(gaps.len(), 4);
-    assert!(
-        gaps.iter()
-            .any(|g| g["status"] == "decided" && g["open_actions"] == 3)
+    let customer = gaps
+        .iter()
+        .find(|g| g["question_key"] == "ideal-customer")
+        .unwrap();
+    assert_eq!(
+        (
+            customer["status"].as_str(),
+            customer["open_actions"].as_i64()
+        ),
+        (Some("closed"), Some(0)),
+        "the customer gap closed once its actions were done and summer's round agreed"
     );
     let targets = gaps
         .iter()
         .find(|g| g["question_key"] == "horizon-3")
         .unwrap();
+    assert_eq!(targets["status"], "decided");
     assert_eq!(
         targets["loop_check"]["aligned"], true,
         "round 2 closes the loop"
     );
+
+    // A story over months: rounds a quarter apart, answers that moved.
+    let (_, rounds) = get(&lena, app.url(&format!("/api/v1/workspaces/{w}/rounds"))).await;
+    let rounds = rounds["rounds"].as_array().unwrap();
+    assert_eq!(rounds.len(), 3, "spring, summer and the open winter round");
+    let sent: Vec<i64> = rounds
+        .iter()
+        .map(|r| r["created_at"].as_i64().unwrap())
+        .collect();
+    let (first, last) = (sent.iter().min().unwrap(), sent.iter().max().unwrap());
+    assert!(
+        last - first > 150 * DAY_MS,
+        "the rounds span half a year: {sent:?}"
+    );
+    let (open, revealed): (Vec<&Value>, Vec<&Value>) =
+        rounds.iter().partition(|r| r["state"] == "answering");
+    assert_eq!(open.len(), 1, "one round waits for answers now");
+    assert!(
+        revealed.iter().all(|r| r["state"] == "closed"),
+        "the earlier rounds are done with"
+    );
+    // Summer asked Tom every question again: nothing from spring is
+    // proposed any more.
+    let spring_id = revealed[1]["id"].clone();
+    let (_, proposals) = get(
+        &lena,
+        app.url(&format!("/api/v1/workspaces/{w}/gaps/proposals")),
+    )
+    .await;
+    assert!(
+        proposals["proposals"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|p| p["round_id"] != spring_id),
+        "{proposals}"
+    );
+    let mut sessions = Vec::new();
+    for round in revealed.iter().rev() {
+        let id = round["id"].as_i64().unwrap();
+        let url = app.url(&format!("/api/v1/workspaces/{w}/rounds/{id}/session"));
+        sessions.push(get(&lena, url).await.1);
+    }
+    let answer = |session: &Value, who: i64, key: &str| -> String {
+        session["answers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["user_id"] == who && a["question_key"] == key)
+            .map(|a| a["answer"].to_string())
+            .expect("both answered every question")
+    };
+    let (_, members) = get(&lena, app.url(&format!("/api/v1/workspaces/{w}/members"))).await;
+    let id_of = |email: &str| {
+        members["members"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["email"] == email)
+            .and_then(|m| m["user_id"].as_i64())
+            .unwrap()
+    };
+    let (lena_id, tom_id) = (
+        id_of(parallax::demo::LOGINS[0].email),
+        id_of(parallax::demo::LOGINS[1].email),
+    );
+    let keys = [
+        "ideal-customer",
+        "why-us",
+        "feeling",
+        "horizon-3",
+        "horizon-5",
+        "horizon-10",
+        "priorities",
+    ];
+    for key in keys {
+        assert_ne!(
+            answer(&sessions[0], tom_id, key),
+            answer(&sessions[1], tom_id, key),
+            "{key}: Tom's answer moved between spring and summer"
+        );
+        for session in &sessions {
+            assert_ne!(
+                answer(session, tom_id, key),
+                answer(session, lena_id, key),
+                "{key}: Tom's answer is his own, not a copy of Lena's"
+            );
+        }
+    }
     let (_, patterns) = get(
         &lena,
         app.url(&format!("/api/v1/workspaces/{w}/gaps/patterns")),
     )
     .await;
-    let customer = patterns["patterns"]
+    let priorities = patterns["patterns"]
         .as_array()
         .unwrap()
         .iter()
         .find(|p| p["by"] == "question")
-        .expect("the customer question recurs");
-    assert_eq!(customer["rounds"], 2);
-    assert_eq!(customer["participants"], 1, "only Tom answers beside Lena");
+        .expect("the priorities question recurs");
+    assert_eq!(priorities["rounds"], 2);
+    assert_eq!(
+        priorities["participants"], 1,
+        "only Tom answers beside Lena"
+    );
     let page = common::get_text(&lena, &app.url(&format!("/w/{w}/gaps/patterns"))).await;
     assert!(
         page.contains("1 person") && !page.contains("1 people"),
@@ -598,5 +701,5 @@ async fn the_demo_shows_a_register_with_a_recurring_pattern(db: Db) {
 on_both_databases!(
     proposals_decisions_actions_and_access,
     the_next_round_closes_the_loop_and_patterns_recur,
-    the_demo_shows_a_register_with_a_recurring_pattern
+    the_demo_tells_a_story_over_months
 );

@@ -15,7 +15,7 @@ use parallax_domain::workspace::Role;
 use parallax_store::ActionRecord;
 use serde::Deserialize;
 
-use super::layout::{FormErrors, dash, form_alert, page, when, workspace_nav};
+use super::layout::{FormErrors, count, dash, form_alert, page, when, workspace_nav};
 use super::rounds::parse_date;
 use crate::auth::{SignedIn, redirect_with_flash};
 use crate::error::{PageError, PageForm};
@@ -905,7 +905,7 @@ async fn patterns(
                                     strong { (p.label) }
                                     ul { @for g in &p.gaps { li { a href=(gap_url(workspace_id, g.id)) { (g.title) } " · " span.muted { (g.round_title) } } } }
                                 }
-                                td { (p.gaps.len()) " gaps · " (p.rounds) " round" @if p.rounds != 1 { "s" } " · " (p.participants) @if p.participants == 1 { " person" } @else { " people" } }
+                                td { (count(p.gaps.len(), "gap", "gaps")) " · " (count(p.rounds, "round", "rounds")) " · " (count(p.participants, "person", "people")) }
                                 td { @if p.since > 0 { (when(p.since)) } @else { (dash()) } }
                                 td { (trend_badge(p.trend)) " " (p.in_latest_round) " vs " (p.in_previous_round) }
                             }

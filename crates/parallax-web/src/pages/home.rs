@@ -6,7 +6,7 @@ use parallax_app::Actor;
 use parallax_app::agenda::WorkspaceAgenda;
 use parallax_domain::round::is_overdue;
 
-use super::layout::{page, when};
+use super::layout::{count, page, when};
 use crate::AppState;
 use crate::error::PageError;
 
@@ -39,7 +39,7 @@ pub(crate) fn agenda_items(agenda: &WorkspaceAgenda, now: i64) -> Markup {
             }
             @if agenda.proposals > 0 {
                 li { a href={ "/w/" (w) "/gaps/proposals" } {
-                    (agenda.proposals) @if agenda.proposals == 1 { " gap proposal" } @else { " gap proposals" } " to review"
+                    (count(agenda.proposals, "gap proposal", "gap proposals")) " to review"
                 } }
             }
             @for o in &agenda.actions {

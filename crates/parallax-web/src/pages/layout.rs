@@ -143,6 +143,11 @@ pub(crate) fn form_alert(errors: &FormErrors, shown: &[&str]) -> Markup {
     }
 }
 
+/// "1 person", "3 people": a count with the noun it counts.
+pub(crate) fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 pub(crate) fn capitalise(text: &str) -> String {
     let mut chars = text.chars();
     chars

@@ -20,7 +20,7 @@ use parallax_engine::{Conflict, KindComparison, KindDetails, Method};
 use parallax_store::{AnswerRecord, NoteWrite, ParticipantRecord, now_ms};
 use serde::Deserialize;
 
-use super::layout::{FormErrors, form_alert, page, when, workspace_nav};
+use super::layout::{FormErrors, count, form_alert, page, when, workspace_nav};
 use crate::auth::{SignedIn, redirect_with_flash};
 use crate::error::{PageError, PageForm};
 use crate::{AppState, Routes};
@@ -259,7 +259,7 @@ async fn show(
         html! {
             (workspace_nav(&ws, "rounds"))
             div.actions { h2 { (view.round.title) } (state_badge(view.round.state)) }
-            p.muted { "Asks vision version " (view.vision.number) " · " (view.vision.questions.len()) " questions"
+            p.muted { "Asks vision version " (view.vision.number) " · " (count(view.vision.questions.len(), "question", "questions"))
                 @if let Some(d) = view.round.due_at { " · due " (when(d)) }
                 @if is_overdue(view.round.state, view.round.due_at, now_ms()) { " " span.badge.bad { "overdue" } } }
             div.card {
@@ -1001,7 +1001,7 @@ async fn session(
                     @if let (QuestionKind::Ranking { .. }, Some(l)) = (&q.kind, leader) {
                         @for p in voices.iter().filter(|p| Some(p.user_id) != leader_id) {
                             @if let (Some(AnswerValue::Ranking(a)), Some(AnswerValue::Ranking(b))) = (s.answer(l.user_id, &q.key).map(|a| &a.value), s.answer(p.user_id, &q.key).map(|a| &a.value)) {
-                                div.chart { (ranking_svg(&l.name, a, &p.name, b)) }
+                                div.chart tabindex="0" role="region" aria-label={ "Rankings of " (l.name) " and " (p.name) " side by side" } { (ranking_svg(&l.name, a, &p.name, b)) }
                             }
                         }
                     }
@@ -1271,7 +1271,7 @@ async fn summary(
         .voices()
         .filter(|p| Some(p.user_id) != leader_id)
         .collect();
-    let count = |flag: Flag| s.notes.iter().filter(|n| n.flag == Some(flag)).count();
+    let flagged = |flag: Flag| s.notes.iter().filter(|n| n.flag == Some(flag)).count();
     Ok(page(
         &format!("Summary: {}", s.view.round.title),
         Some(&signed.actor),
@@ -1279,7 +1279,7 @@ async fn summary(
         html! {
             (workspace_nav(&ws, "rounds"))
             div.actions { h2 { "Summary · " (s.view.round.title) } a href={ (round_url(workspace_id, round_id)) "/session" } { "Listening session" } }
-            p { span.badge.ok { (count(Flag::Aligned)) " aligned" } " " span.badge.warn { (count(Flag::Partly)) " partly" } " " span.badge.bad { (count(Flag::Misaligned)) " misaligned" } }
+            p { span.badge.ok { (flagged(Flag::Aligned)) " aligned" } " " span.badge.warn { (flagged(Flag::Partly)) " partly" } " " span.badge.bad { (flagged(Flag::Misaligned)) " misaligned" } }
             (analysis_status(&s.analysis))
             @if let AnalysisView::Done(analysis) = &s.analysis {
                 section.card #alignment-index {
@@ -1294,7 +1294,7 @@ async fn summary(
                             @for (i, q) in weighted.iter().enumerate() { @if i > 0 { "; " } (q.prompt) " ×" (q.weight) }
                             ". Every other question counts ×" (DEFAULT_QUESTION_WEIGHT) "." }
                     }
-                    div.heatmap { (PreEscaped(analysis.heatmap_svg.clone())) }
+                    div.heatmap tabindex="0" role="region" aria-label="Heatmap: each question's score per person" { (PreEscaped(analysis.heatmap_svg.clone())) }
                 }
                 section.card #patterns {
                     h2 { "Patterns" }
@@ -1303,7 +1303,7 @@ async fn summary(
                     }
                     @for pattern in &analysis.patterns {
                         details {
-                            summary { strong { (pattern.label) } " · " (pattern.claims.len()) " claims, " (pattern.participants.len()) " people, " (pattern.rounds.len()) " round" @if pattern.rounds.len() != 1 { "s" } }
+                            summary { strong { (pattern.label) } " · " (count(pattern.claims.len(), "claim", "claims")) ", " (count(pattern.participants.len(), "person", "people")) ", " (count(pattern.rounds.len(), "round", "rounds")) }
                             ul { @for c in &pattern.claims { li { "“" (c.text) "” — " (c.source.participant) ", " em { (c.source.question) } " (" (c.source.round) ")" } } }
                         }
                     }

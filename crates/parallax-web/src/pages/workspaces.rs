@@ -9,7 +9,7 @@ use parallax_app::AppError;
 use parallax_domain::workspace::Role;
 use serde::Deserialize;
 
-use super::layout::{Field, FormErrors, form_alert, page, when, workspace_nav};
+use super::layout::{Field, FormErrors, count, form_alert, page, when, workspace_nav};
 use crate::auth::{SignedIn, redirect_with_flash};
 use crate::error::{PageError, PageForm};
 use crate::{AppState, Routes};
@@ -144,7 +144,7 @@ async fn overview(
                 }
                 div.card {
                     h2 { "People" }
-                    p { (members.len()) " member" @if members.len() != 1 { "s" } }
+                    p { (count(members.len(), "member", "members")) }
                     a href={ "/w/" (workspace_id) "/members" } { "See members" }
                 }
             }

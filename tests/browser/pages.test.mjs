@@ -15,7 +15,8 @@ const logins = JSON.parse(process.env.PARALLAX_DEMO_LOGINS || "null");
 const shots = process.env.PARALLAX_SCREENSHOTS;
 // The pages photographed for the README (the walk checks more).
 const photographed = new Set([
-  "home", "overview", "vision", "answer", "session", "summary", "gaps", "gap", "my-actions", "tech-home", "tech-vision",
+  "home", "overview", "vision", "answer", "session", "summary", "gaps", "gap", "over-time", "my-actions", "tech-home",
+  "tech-vision",
 ]);
 const DESKTOP = { width: 1280, height: 800 };
 const PHONE = { width: 390, height: 844 };
@@ -126,6 +127,7 @@ test("the demo's main pages are accessible and fit a phone", async () => {
     const gap = await linkTo(lena, "Reliability still ranked above growth");
     await check(lena, "gap", gap);
     await check(lena, "patterns", `${workspace}/gaps/patterns`);
+    await check(lena, "over-time", `${workspace}/trend`);
     await check(lena, "proposals", `${workspace}/gaps/proposals`);
     await check(lena, "new-gap", `${workspace}/gaps/new`);
     await check(lena, "my-actions", `${base}/actions`);
@@ -139,6 +141,7 @@ test("the demo's main pages are accessible and fit a phone", async () => {
     await check(tom, "tech-answer", `${winter}/answer`);
     await check(tom, "tech-session", `${summer}/session`);
     await check(tom, "tech-actions", `${base}/actions`);
+    await check(tom, "tech-over-time", `${workspace}/trend`);
     assert.deepEqual(problems, []);
   } finally {
     await browser.close();

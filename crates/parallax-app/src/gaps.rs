@@ -31,12 +31,12 @@ pub const PROPOSE_BELOW: f64 = parallax_engine::GAP_BELOW;
 pub const ALIGNED_FROM: f64 = 70.0;
 
 /// A revealed round the caller may see, with what gaps are built from.
-struct RoundFacts {
-    round: RoundRecord,
-    participants: Vec<ParticipantRecord>,
-    questions: Vec<Question>,
+pub(crate) struct RoundFacts {
+    pub(crate) round: RoundRecord,
+    pub(crate) participants: Vec<ParticipantRecord>,
+    pub(crate) questions: Vec<Question>,
     notes: Vec<NoteRecord>,
-    analysis: Option<Box<RoundAnalysis>>,
+    pub(crate) analysis: Option<Box<RoundAnalysis>>,
 }
 
 impl RoundFacts {
@@ -63,11 +63,11 @@ impl RoundFacts {
 }
 
 /// What the caller may see of a workspace's gaps.
-struct Register {
-    role: Role,
+pub(crate) struct Register {
+    pub(crate) role: Role,
     /// Visible revealed rounds, oldest reveal first.
-    rounds: Vec<RoundFacts>,
-    gaps: Vec<GapRecord>,
+    pub(crate) rounds: Vec<RoundFacts>,
+    pub(crate) gaps: Vec<GapRecord>,
 }
 
 impl Register {
@@ -621,7 +621,7 @@ fn stale_gap(gap: &GapRecord) -> AppError {
 
 impl App {
     /// The revealed rounds the caller may see, and the gaps that came from them.
-    async fn register(&self, actor: &Actor, workspace_id: i64) -> Result<Register> {
+    pub(crate) async fn register(&self, actor: &Actor, workspace_id: i64) -> Result<Register> {
         let role = self
             .authorize(actor, workspace_id, Permission::ViewWorkspace)
             .await?;

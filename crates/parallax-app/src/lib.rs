@@ -11,6 +11,7 @@ pub mod gaps;
 pub mod policy;
 pub mod rounds;
 pub mod secrets;
+pub mod trend;
 pub mod workspaces;
 
 use std::time::Duration;

@@ -79,6 +79,12 @@ pub fn keeps_vision_hidden(role: Role, takes_part: bool, state: RoundState) -> b
     takes_part && !state.is_revealed() && !role_allows(role, Permission::EditVision)
 }
 
+/// Whose drift the "Over time" view shows: those who run rounds see every
+/// participant; anyone else the overall index and their own scores only.
+pub fn may_view_drift_of(role: Role, viewer_id: i64, participant_id: i64) -> bool {
+    role_allows(role, Permission::ManageRounds) || viewer_id == participant_id
+}
+
 /// Listening-session notes are the leader's own: those who run rounds read
 /// every note; a participant reads a note about their own answer once it
 /// is shared with them, and nobody else reads it. Flags are not notes: they
@@ -172,6 +178,15 @@ mod tests {
             for state in [Revealed, Closed] {
                 assert!(!keeps_vision_hidden(role, true, state), "theirs to read");
             }
+        }
+    }
+
+    #[test]
+    fn drift_is_everyones_for_those_who_run_rounds_else_ones_own() {
+        for role in Role::ALL {
+            let runs = matches!(role, Role::Owner | Role::Leader);
+            assert_eq!(may_view_drift_of(role, 1, 2), runs, "{role:?}");
+            assert!(may_view_drift_of(role, 2, 2), "one's own");
         }
     }
 

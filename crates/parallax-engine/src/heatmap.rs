@@ -72,15 +72,44 @@ pub fn heatmap_svg(
     participants: &[String],
     cells: &[Vec<Option<f64>>],
 ) -> String {
-    // Wide enough for the legend even with a single participant column.
+    draw(
+        ("Alignment by question and participant", "participants"),
+        questions,
+        participants,
+        cells,
+    )
+}
+
+/// Draws `cells[question][round]`: each question's score across rounds,
+/// the columns labelled by `rounds` (short labels such as "2026-05").
+pub fn heatmap_over_rounds_svg(
+    questions: &[String],
+    rounds: &[String],
+    cells: &[Vec<Option<f64>>],
+) -> String {
+    draw(
+        ("Alignment by question across rounds", "rounds"),
+        questions,
+        rounds,
+        cells,
+    )
+}
+
+/// The heatmap with its `(title, what the columns are)`.
+fn draw(
+    (title, columns): (&str, &str),
+    questions: &[String],
+    participants: &[String],
+    cells: &[Vec<Option<f64>>],
+) -> String {
+    // Wide enough for the legend even with a single column.
     let width = (LABEL_W + CELL_W * participants.len().max(1) + 16).max(LABEL_W + 240);
     let height = HEADER_H + CELL_H * questions.len() + LEGEND_H + 8;
-    let title = "Alignment by question and participant";
     let mut svg = String::new();
     // Writing to a String cannot fail; the results are ignored on purpose.
     let _ = write!(
         svg,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img" aria-label="{title}" font-family="system-ui, sans-serif" font-size="13"><title>{title}</title><desc>{} questions by {} participants; each cell shows the alignment score from 0 (red) to 100 (green).</desc>"#,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img" aria-label="{title}" font-family="system-ui, sans-serif" font-size="13"><title>{title}</title><desc>{} questions by {} {columns}; each cell shows the alignment score from 0 (red) to 100 (green).</desc>"#,
         questions.len(),
         participants.len()
     );

@@ -30,7 +30,7 @@ pub mod synthetic;
 pub mod text;
 
 pub use claims::{Claim, split_claims};
-pub use heatmap::heatmap_svg;
+pub use heatmap::{heatmap_over_rounds_svg, heatmap_svg};
 pub use index::{AlignmentIndex, alignment_index};
 pub use kinds::{KindComparison, KindDetails};
 pub use patterns::{ClaimSource, Pattern, SourcedClaim, find_patterns};

@@ -463,6 +463,20 @@ async fn every_route_and_every_caller(db: Db) {
         ),
         row(
             Method::GET,
+            "/w/{workspace_id}/trend",
+            format!("/w/{w}/trend"),
+            Body::None,
+            Rule::Members(200),
+        ),
+        row(
+            Method::GET,
+            "/api/v1/workspaces/{workspace_id}/trend",
+            format!("/api/v1/workspaces/{w}/trend"),
+            Body::None,
+            Rule::Members(200),
+        ),
+        row(
+            Method::GET,
             "/api/v1/workspaces/{workspace_id}/gaps/proposals",
             format!("/api/v1/workspaces/{w}/gaps/proposals"),
             Body::None,

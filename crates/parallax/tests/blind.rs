@@ -193,6 +193,8 @@ async fn nobody_reads_an_answer_before_the_reveal(db: Db) {
         format!("/api/v1/workspaces/{w}/gaps"),
         format!("/api/v1/workspaces/{w}/gaps/proposals"),
         format!("/api/v1/workspaces/{w}/gaps/patterns"),
+        format!("/w/{w}/trend"),
+        format!("/api/v1/workspaces/{w}/trend"),
         "/actions".into(),
         "/api/v1/actions".into(),
         "/metrics".into(),

@@ -539,18 +539,24 @@ async fn the_next_round_closes_the_loop_and_patterns_recur(db: Db) {
     app.stop().await;
 }
 
-async fn the_demo_tells_a_story_over_months(db: Db) {
-    let app = TestApp::spawn(db).await;
-    assert!(parallax::demo::seed(&app.server.app).await.unwrap());
-    let lena = app.client();
-    let login = &parallax::demo::LOGINS[0];
-    let signed_in = lena
+/// A client signed in with the demo's login number `which`.
+async fn demo_login(app: &TestApp, which: usize) -> Client {
+    let client = app.client();
+    let login = &parallax::demo::LOGINS[which];
+    let signed_in = client
         .post(app.url("/api/v1/session"))
         .json(&json!({"email": login.email, "password": login.password}))
         .send()
         .await
         .unwrap();
     assert_eq!(signed_in.status(), 200);
+    client
+}
+
+async fn the_demo_tells_a_story_over_months(db: Db) {
+    let app = TestApp::spawn(db).await;
+    assert!(parallax::demo::seed(&app.server.app).await.unwrap());
+    let lena = demo_login(&app, 0).await;
     let (_, workspaces) = get(&lena, app.url("/api/v1/workspaces")).await;
     let w = workspaces["workspaces"][0]["id"].as_i64().unwrap();
     let (_, gaps) = get(&lena, app.url(&format!("/api/v1/workspaces/{w}/gaps"))).await;
@@ -666,6 +672,26 @@ async fn the_demo_tells_a_story_over_months(db: Db) {
             );
         }
     }
+    // Over time: both revealed rounds, oldest first; Lena sees Tom's drift,
+    // Tom sees only his own; the open winter round is not there.
+    let trend_url = app.url(&format!("/api/v1/workspaces/{w}/trend"));
+    let (_, trend) = get(&lena, trend_url.clone()).await;
+    let titles: Vec<&str> = trend["rounds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(titles, ["Spring 2026 alignment", "Summer 2026 alignment"]);
+    assert_eq!(trend["rounds"][0]["gaps_opened"], 3);
+    assert_eq!(
+        trend["rounds"][0]["gaps_settled"], 1,
+        "the customer gap closed"
+    );
+    assert_eq!(trend["sees_everyone"], true);
+    let tom = demo_login(&app, 1).await;
+    let (_, toms) = get(&tom, trend_url).await;
+    assert_eq!(toms["sees_everyone"], false);
     let (_, patterns) = get(
         &lena,
         app.url(&format!("/api/v1/workspaces/{w}/gaps/patterns")),

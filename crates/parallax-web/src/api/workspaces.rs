@@ -5,6 +5,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use parallax_app::AppError;
+use parallax_app::trend::Trend;
 use parallax_domain::workspace::Role;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -27,6 +28,7 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(invites, create_invite))
         .routes(routes!(revoke_invite))
         .routes(routes!(audit))
+        .routes(routes!(trend))
         .routes(routes!(settings))
         .routes(routes!(preview))
         .routes(routes!(accept))
@@ -225,6 +227,28 @@ async fn revoke_invite(
         .revoke_invite(&actor, workspace_id, invite_id)
         .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Alignment over time: the revealed rounds the caller may see.
+///
+/// Per round the alignment index (overall, and per participant where the
+/// caller may see them: leaders and owners everyone, others themselves), the
+/// gaps it opened and how many have settled, and the vision version it
+/// asked; per question its score across rounds; per person and question the
+/// change between consecutive rounds, toward or away from the leader's
+/// reading. Unrevealed rounds never appear.
+#[utoipa::path(
+    get,
+    path = "/api/v1/workspaces/{workspace_id}/trend",
+    tag = "workspaces",
+    responses((status = 200, description = "The trend, oldest round first", body = Trend)),
+)]
+async fn trend(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(workspace_id): Path<i64>,
+) -> Result<Json<Trend>, ApiError> {
+    Ok(Json(state.app.trend(&actor, workspace_id).await?))
 }
 
 /// The audit log (owners).

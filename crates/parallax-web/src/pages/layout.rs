@@ -163,6 +163,7 @@ pub(crate) fn workspace_nav(view: &WorkspaceView, current: &str) -> Markup {
         ("overview", format!("/w/{id}"), "Overview"),
         ("rounds", format!("/w/{id}/rounds"), "Rounds"),
         ("gaps", format!("/w/{id}/gaps"), "Gaps"),
+        ("trend", format!("/w/{id}/trend"), "Over time"),
         ("members", format!("/w/{id}/members"), "Members"),
     ];
     if view.role != Role::Advisor {

@@ -6,6 +6,7 @@ mod home;
 mod invites;
 pub(crate) mod layout;
 mod rounds;
+mod trend;
 mod vision;
 mod workspaces;
 
@@ -19,5 +20,6 @@ pub(crate) fn routes() -> Routes {
     routes.extend(vision::routes());
     routes.extend(rounds::routes());
     routes.extend(gaps::routes());
+    routes.extend(trend::routes());
     routes
 }

@@ -27,7 +27,7 @@ use parallax_engine::{
     SourcedClaim, TextComparison, alignment_index, compare_text_lexical, compare_text_with,
     find_patterns, heatmap_svg, kinds, split_claims,
 };
-use parallax_store::AnswerRecord;
+use parallax_store::{AnswerRecord, RoundRecord};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use tokio::sync::Notify;
@@ -255,6 +255,24 @@ pub struct QuestionAnalysis {
     pub cells: Vec<Cell>,
 }
 
+/// How a participant's own answer to a question changed since the round
+/// revealed before this one, by meaning.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Movement {
+    /// Whose answers.
+    pub participant_id: i64,
+    /// Question key.
+    pub question_key: String,
+    /// The earlier round.
+    pub from_round_id: i64,
+    /// How close the two answers are, 0–100 (100: the same reading).
+    pub similarity: f64,
+    /// Claims of the new answer the earlier one did not make.
+    pub appeared: Vec<String>,
+    /// Claims of the earlier answer the new one no longer makes.
+    pub disappeared: Vec<String>,
+}
+
 /// The stored analysis of a round.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct RoundAnalysis {
@@ -278,6 +296,11 @@ pub struct RoundAnalysis {
     /// (embedded at submit time or by an earlier analysis).
     #[serde(default)]
     pub embedded: usize,
+    /// How each participant's text answers moved since the round revealed
+    /// before this one (empty for the first round and in older analyses).
+    /// Read through the trend only, which checks who may see whom.
+    #[serde(default)]
+    pub movements: Vec<Movement>,
 }
 
 impl RoundAnalysis {
@@ -308,6 +331,16 @@ pub enum AnalysisView {
 }
 
 impl AnalysisView {
+    /// The view without the movements since the round before: the listening
+    /// session shows one round, and the earlier round's claims are for those
+    /// who may see it ([`crate::trend`] checks).
+    pub(crate) fn without_movements(mut self) -> Self {
+        if let AnalysisView::Done(analysis) = &mut self {
+            analysis.movements.clear();
+        }
+        self
+    }
+
     /// The view without the question weights (every question counted
     /// alike), for a viewer whom an unrevealed round keeps from the vision's
     /// weights (see [`crate::policy::keeps_vision_hidden`]).
@@ -333,6 +366,43 @@ struct Pair {
     kind: QuestionKind,
     reference: Option<AnswerValue>,
     answer: Option<AnswerValue>,
+}
+
+/// One person's earlier and current answer to a text question.
+struct Move {
+    participant_id: i64,
+    question_key: String,
+    prompt: String,
+    from_round_id: i64,
+    then: String,
+    now: String,
+}
+
+impl Move {
+    fn compare(&self, lookup: Option<&VectorLookup<'_>>) -> Movement {
+        let comparison = lookup
+            .and_then(|lookup| compare_text_with(&self.prompt, &self.then, &self.now, lookup).ok())
+            .unwrap_or_else(|| compare_text_lexical(&self.prompt, &self.then, &self.now));
+        // A claim the new answer contradicts is one that went, and the claim
+        // contradicting it one that came.
+        let (mut appeared, mut disappeared) = (comparison.b_only, comparison.a_only);
+        for c in &comparison.contradictions {
+            if !appeared.contains(&c.b) {
+                appeared.push(c.b.clone());
+            }
+            if !disappeared.contains(&c.a) {
+                disappeared.push(c.a.clone());
+            }
+        }
+        Movement {
+            participant_id: self.participant_id,
+            question_key: self.question_key.clone(),
+            from_round_id: self.from_round_id,
+            similarity: comparison.score,
+            appeared,
+            disappeared,
+        }
+    }
 }
 
 fn compare(pair: &Pair, lookup: Option<&VectorLookup<'_>>) -> Cell {
@@ -395,12 +465,18 @@ fn compare(pair: &Pair, lookup: Option<&VectorLookup<'_>>) -> Cell {
 fn texts_to_embed(
     round_id: i64,
     answers: &[AnswerRecord],
+    before: Option<&(i64, Vec<AnswerRecord>)>,
     earlier: &[(i64, SourcedClaim)],
 ) -> Vec<Keyed> {
-    let compared = answers.iter().flat_map(|a| match &a.value {
+    let text_claims = |round_id: i64, a: &AnswerRecord| match &a.value {
         AnswerValue::Text(text) => Keyed::claims(Origin::of(round_id, a), text),
         _ => Vec::new(),
-    });
+    };
+    let compared = answers.iter().flat_map(|a| text_claims(round_id, a)).chain(
+        before
+            .into_iter()
+            .flat_map(|(id, answers)| answers.iter().flat_map(|a| text_claims(*id, a))),
+    );
     let patterns = earlier.iter().map(|(id, claim)| Keyed {
         key: vector_key(Origin::patterns_of(*id), &claim.text),
         text: claim.text.clone(),
@@ -588,6 +664,40 @@ impl App {
         }
     }
 
+    /// The round of `round`'s workspace revealed just before it, with the
+    /// answers `participants` gave there (unless they were left out).
+    async fn answers_before(
+        &self,
+        round: &RoundRecord,
+        participants: &[Person],
+    ) -> Result<Option<(i64, Vec<AnswerRecord>)>> {
+        let Some(revealed) = round.revealed_at else {
+            return Ok(None);
+        };
+        let Some(previous) = self
+            .store()
+            .rounds(round.workspace_id)
+            .await?
+            .into_iter()
+            .filter(|r| r.revealed_at.is_some_and(|at| at < revealed))
+            .max_by_key(|r| r.revealed_at)
+        else {
+            return Ok(None);
+        };
+        let voices = self.store().participants(previous.id).await?;
+        let answers = self
+            .store()
+            .revealed_answers(previous.id)
+            .await?
+            .into_iter()
+            .filter(|a| {
+                participants.iter().any(|p| p.id == a.user_id)
+                    && voices.iter().any(|v| v.user_id == a.user_id && !v.excluded)
+            })
+            .collect();
+        Ok(Some((previous.id, answers)))
+    }
+
     /// Analyses one revealed round now and stores the result; returns the
     /// method used.
     pub async fn analyse_round(&self, round_id: i64) -> Result<&'static str> {
@@ -651,6 +761,31 @@ impl App {
                 });
             }
         }
+        // Each participant's own text answers in the round revealed before
+        // this one, to see how they moved.
+        let before = self.answers_before(&round, &participants).await?;
+        let mut moves = Vec::new();
+        if let Some((from_round, then)) = &before {
+            for q in &vision.questions {
+                for p in &participants {
+                    let then = then
+                        .iter()
+                        .find(|a| a.user_id == p.id && a.question_key == q.key);
+                    if let (Some(AnswerValue::Text(then)), Some(AnswerValue::Text(now))) =
+                        (then.map(|a| &a.value), answer(p.id, &q.key))
+                    {
+                        moves.push(Move {
+                            participant_id: p.id,
+                            question_key: q.key.clone(),
+                            prompt: q.prompt.clone(),
+                            from_round_id: *from_round,
+                            then: then.clone(),
+                            now,
+                        });
+                    }
+                }
+            }
+        }
         // Claims from earlier analysed rounds join this round's in the
         // patterns; each round cached its pattern claims under its own id.
         let mut earlier: Vec<(i64, SourcedClaim)> = Vec::new();
@@ -676,7 +811,7 @@ impl App {
             Some(embedder) => match self
                 .vectors(
                     embedder.clone(),
-                    &texts_to_embed(round_id, &answers, &earlier),
+                    &texts_to_embed(round_id, &answers, before.as_ref(), &earlier),
                 )
                 .await
             {
@@ -765,6 +900,7 @@ impl App {
                 .filter(|p| p.claims.len() >= 2)
                 .take(12)
                 .collect();
+            let movements = moves.iter().map(|m| m.compare(lookup)).collect();
             let analysis = RoundAnalysis {
                 method,
                 reference,
@@ -775,6 +911,7 @@ impl App {
                 patterns,
                 elapsed_ms: 0,
                 embedded,
+                movements,
             };
             (analysis, vectors)
         })
@@ -1029,6 +1166,7 @@ mod tests {
             }],
             elapsed_ms: 42,
             embedded: 7,
+            movements: Vec::new(),
         }
     }
 

@@ -75,21 +75,85 @@ impl Register {
         self.rounds.iter().find(|r| r.round.id == round_id)
     }
 
+    /// The rounds revealed after (`later`) or before `facts` that asked
+    /// `participant_id` the question `key`, nearest first.
+    fn asked(
+        &self,
+        facts: &RoundFacts,
+        key: &str,
+        participant_id: i64,
+        later: bool,
+    ) -> impl Iterator<Item = &RoundFacts> {
+        let origin = facts.round.revealed_at;
+        let mut rounds: Vec<&RoundFacts> = self
+            .rounds
+            .iter()
+            .filter(move |r| match (r.round.revealed_at, origin) {
+                (Some(at), Some(origin)) => (at > origin) == later && at != origin,
+                _ => false,
+            })
+            .filter(move |r| {
+                r.prompt(key).is_some()
+                    && r.participants
+                        .iter()
+                        .any(|p| p.user_id == participant_id && !p.excluded)
+            })
+            .collect();
+        if !later {
+            rounds.reverse();
+        }
+        rounds.into_iter()
+    }
+
     /// Whether a round revealed after `facts` asked `participant_id` the
     /// question `key` again: its answers supersede what the earlier round
     /// proposed about them.
     fn asked_again(&self, facts: &RoundFacts, key: &str, participant_id: i64) -> bool {
-        let Some(origin) = facts.round.revealed_at else {
-            return false;
+        self.asked(facts, key, participant_id, true)
+            .next()
+            .is_some()
+    }
+
+    /// Makes `proposal` a drift when the round before `facts` showed its
+    /// question aligned for the same person and the readings are apart now.
+    fn mark_drift(&self, facts: &RoundFacts, proposal: &mut Proposal) {
+        if proposal.source == ProposalSource::Claims {
+            return;
+        }
+        let Some(before) = self
+            .asked(
+                facts,
+                &proposal.question_key,
+                proposal.participant_id,
+                false,
+            )
+            .next()
+        else {
+            return;
         };
-        self.rounds.iter().any(|later| {
-            later.round.revealed_at.is_some_and(|at| at > origin)
-                && later.prompt(key).is_some()
-                && later
-                    .participants
-                    .iter()
-                    .any(|p| p.user_id == participant_id && !p.excluded)
-        })
+        let Some((true, evidence)) = alignment_in(
+            before,
+            &proposal.question_key,
+            Some(proposal.participant_id),
+        ) else {
+            return;
+        };
+        let leader = facts
+            .round
+            .created_by
+            .and_then(|id| facts.name(id))
+            .unwrap_or("the vision");
+        proposal.source = ProposalSource::Drift;
+        proposal.severity = Severity::High;
+        proposal.title = format!(
+            "Drifted apart on “{}”: {leader} and {}",
+            short(&proposal.question_prompt),
+            proposal.participant_name
+        );
+        proposal.description = format!(
+            "Aligned in “{}” ({evidence}); apart now:\n{}",
+            before.round.title, proposal.description
+        );
     }
 }
 
@@ -233,6 +297,8 @@ pub enum ProposalSource {
     LowScore,
     /// Each side made claims the other did not.
     Claims,
+    /// Aligned in the round before, apart now: the readings drifted.
+    Drift,
 }
 
 /// A new gap, by hand.
@@ -451,7 +517,8 @@ fn proposals_of(facts: &RoundFacts) -> Vec<Proposal> {
             let prompt = short(&q.prompt);
             let (title, severity) = match source {
                 // A gap lies between two readings: the title blames no one.
-                ProposalSource::Flag => (
+                // (A drift is marked later, against the round before.)
+                ProposalSource::Flag | ProposalSource::Drift => (
                     format!("Two readings of “{prompt}”: {} and {}", reference, p.name),
                     Severity::High,
                 ),
@@ -800,10 +867,11 @@ impl App {
             .collect();
         let mut out = Vec::new();
         for facts in &register.rounds {
-            for proposal in proposals_of(facts) {
+            for mut proposal in proposals_of(facts) {
                 if register.asked_again(facts, &proposal.question_key, proposal.participant_id) {
                     continue;
                 }
+                register.mark_drift(facts, &mut proposal);
                 let taken = register.gaps.iter().any(|g| {
                     g.round_id == proposal.round_id
                         && (g.proposal_key.as_deref() == Some(proposal.key.as_str())

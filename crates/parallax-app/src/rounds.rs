@@ -848,7 +848,10 @@ impl App {
                 note
             })
             .collect();
-        let mut analysis = self.analysis_view(workspace_id, round_id).await?;
+        let mut analysis = self
+            .analysis_view(workspace_id, round_id)
+            .await?
+            .without_movements();
         if self
             .round_hiding_vision(actor, workspace_id, view.role)
             .await?

@@ -1,7 +1,8 @@
 //! Alignment over time: the workspace's revealed rounds side by side — the
 //! alignment index per round, each question's score across rounds, the gaps
 //! each round opened and how many have closed, the vision versions between
-//! rounds, and each person's drift toward or away from the leader's reading.
+//! rounds, and each person's drift toward or away from the leader's reading,
+//! with how far their own answer moved and the claims that came and went.
 //!
 //! Built from the register ([`App::register`]): only revealed rounds the
 //! caller may see; per-person scores only where
@@ -108,6 +109,14 @@ pub struct Drift {
     pub to_score: f64,
     /// Toward, away or steady.
     pub direction: Direction,
+    /// How close their later answer is to their earlier one, 0–100 by
+    /// meaning (text questions, where the later round's analysis compared
+    /// them).
+    pub similarity: Option<f64>,
+    /// Claims their later answer makes that the earlier one did not.
+    pub appeared: Vec<String>,
+    /// Claims of their earlier answer that the later one no longer makes.
+    pub disappeared: Vec<String>,
 }
 
 fn mean(scores: &[f64]) -> Option<f64> {
@@ -207,6 +216,13 @@ impl App {
                 for pair in scored.windows(2) {
                     let ((from, before), (to, after)) = (pair[0], pair[1]);
                     let change = after - before;
+                    let moved = to.analysis.as_ref().and_then(|a| {
+                        a.movements.iter().find(|m| {
+                            m.participant_id == *id
+                                && m.question_key == q.key
+                                && m.from_round_id == from.round.id
+                        })
+                    });
                     drift.push(Drift {
                         user_id: *id,
                         name: name.clone(),
@@ -223,6 +239,9 @@ impl App {
                         } else {
                             Direction::Steady
                         },
+                        similarity: moved.map(|m| m.similarity),
+                        appeared: moved.map(|m| m.appeared.clone()).unwrap_or_default(),
+                        disappeared: moved.map(|m| m.disappeared.clone()).unwrap_or_default(),
                     });
                 }
             }

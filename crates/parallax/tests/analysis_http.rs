@@ -550,7 +550,83 @@ async fn question_weights_shape_the_alignment_index(db: Db) {
     app.stop().await;
 }
 
+/// Two rounds with the model: the trend shows how Tom's own answer moved,
+/// by meaning, with the claims that came and went; the listening session
+/// carries none of it.
+async fn a_second_round_shows_how_each_answer_moved(db: Db) {
+    let app = spawn_with_model(db).await;
+    let (owner, w) = app.sign_up("Lena", "lena@acme.test").await;
+    let (tech, tech_id) = app
+        .join(&owner, w, "tech_lead", "Tom", "tom@acme.test")
+        .await;
+    let lena = "Small independent clinics without IT staff, in Germany and Austria.";
+    let answers = |tom_customer: &'static str| {
+        move |q: &Value, who: usize| match (q["key"].as_str().unwrap(), &q["kind"]["type"]) {
+            (_, kind) if kind == "ranking" => {
+                json!({"type": "ranking", "value": q["kind"]["options"].clone()})
+            }
+            ("ideal-customer", _) => {
+                json!({"type": "text", "value": if who == 0 { lena } else { tom_customer }})
+            }
+            _ => json!({"type": "text", "value": "Known for reliability."}),
+        }
+    };
+    let groups = "Clinic groups with twenty or more locations and their own IT department.";
+    let (_, spring) = common::revealed_round(
+        &app,
+        &owner,
+        w,
+        "Spring",
+        &[(&tech, tech_id)],
+        answers(groups),
+    )
+    .await;
+    finished_analysis(&owner, &format!("{spring}/session")).await;
+    let (_, api) = common::revealed_round(
+        &app,
+        &owner,
+        w,
+        "Summer",
+        &[(&tech, tech_id)],
+        answers("Small independent clinics without IT staff, first in Germany."),
+    )
+    .await;
+    let summer = finished_analysis(&owner, &format!("{api}/session")).await;
+    assert_eq!(
+        summer["movements"],
+        json!([]),
+        "the session shows one round"
+    );
+    let trend = common::get_json(&owner, &app.url(&format!("/api/v1/workspaces/{w}/trend"))).await;
+    let drift = |key: &str| {
+        trend["drift"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["question_key"] == key && d["user_id"] == tech_id)
+            .cloned()
+            .unwrap_or_else(|| panic!("drift on {key}: {trend}"))
+    };
+    let customer = drift("ideal-customer");
+    assert_eq!(customer["direction"], "toward", "{customer}");
+    assert!(
+        customer["similarity"].as_f64().unwrap() < 70.0,
+        "{customer}"
+    );
+    let text = |list: &Value| list.to_string();
+    assert!(
+        text(&customer["appeared"]).contains("Small independent clinics")
+            && text(&customer["disappeared"]).contains("Clinic groups"),
+        "{customer}"
+    );
+    let same = drift("feeling");
+    assert!(same["similarity"].as_f64().unwrap() > 90.0, "{same}");
+    assert_eq!(same["direction"], "steady");
+    app.stop().await;
+}
+
 on_both_databases!(
+    a_second_round_shows_how_each_answer_moved,
     lexical_fallback_analyses_a_revealed_round,
     minilm_analyses_a_revealed_round,
     submitted_answers_are_embedded_before_the_reveal,

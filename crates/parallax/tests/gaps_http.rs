@@ -536,6 +536,32 @@ async fn the_next_round_closes_the_loop_and_patterns_recur(db: Db) {
         1,
         "participants see the same"
     );
+
+    // Round 3: apart again on the customer, which summer showed aligned: a
+    // drift, proposed as such.
+    let r3 = revealed_round(&app, &owner, w, &tech, tech_id, "Q3", (LEADER, TECH)).await;
+    flag(&app, &owner, w, r3, "ideal-customer", tech_id, "misaligned").await;
+    let (_, proposals) = get(&owner, format!("{gaps_url}/proposals")).await;
+    let drift = proposals["proposals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["question_key"] == "ideal-customer")
+        .expect("the customer question is proposed again");
+    assert_eq!(drift["round_id"], r3);
+    assert_eq!(drift["source"], "drift", "{drift}");
+    assert_eq!(drift["severity"], "high");
+    assert!(
+        drift["title"]
+            .as_str()
+            .unwrap()
+            .starts_with("Drifted apart on")
+            && drift["description"]
+                .as_str()
+                .unwrap()
+                .starts_with("Aligned in “Q2”"),
+        "{drift}"
+    );
     app.stop().await;
 }
 

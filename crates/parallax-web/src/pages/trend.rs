@@ -233,7 +233,7 @@ async fn show(
                         div.empty { "Drift needs the same question answered in two revealed rounds." }
                     } @else {
                         table.responsive {
-                            thead { tr { th { "Person" } th { "Question" } th { "Rounds" } th { "Score" } th { "Direction" } } }
+                            thead { tr { th { "Person" } th { "Question" } th { "Rounds" } th { "Score" } th { "Direction" } th { "Own answer" } } }
                             tbody {
                                 @for d in &drift {
                                     tr {
@@ -242,6 +242,15 @@ async fn show(
                                         td { (title(d.from_round_id)) " → " (title(d.to_round_id)) }
                                         td { (format!("{:.0} → {:.0}", d.from_score, d.to_score)) }
                                         td { (direction_badge(d.direction)) }
+                                        td {
+                                            @if let Some(similarity) = d.similarity {
+                                                details {
+                                                    summary { (format!("{similarity:.0}/100 alike")) }
+                                                    @for claim in &d.appeared { p { "New: “" (claim) "”" } }
+                                                    @for claim in &d.disappeared { p.muted { "Dropped: “" (claim) "”" } }
+                                                }
+                                            } @else { "—" }
+                                        }
                                     }
                                 }
                             }

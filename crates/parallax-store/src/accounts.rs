@@ -393,6 +393,59 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Gives `user_id` a calendar feed with the secret hashed as
+    /// `token_hash`, replacing the one they had; returns when it was made.
+    pub async fn set_calendar_feed(&self, user_id: i64, token_hash: &str) -> Result<i64> {
+        let now = now_ms();
+        sqlx::query(
+            "INSERT INTO calendar_feeds (user_id, token_hash, created_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (user_id) DO UPDATE SET token_hash = $2, created_at = $3",
+        )
+        .bind(user_id)
+        .bind(token_hash)
+        .bind(now)
+        .execute(&self.pool)
+        .await
+        .map_err(StoreError::from_sqlx)?;
+        Ok(now)
+    }
+
+    /// When `user_id`'s calendar feed was made, if they have one.
+    pub async fn calendar_feed_since(&self, user_id: i64) -> Result<Option<i64>> {
+        Ok(
+            sqlx::query("SELECT created_at FROM calendar_feeds WHERE user_id = $1")
+                .bind(user_id)
+                .fetch_optional(&self.pool)
+                .await?
+                .map(|row| row.try_get("created_at"))
+                .transpose()?,
+        )
+    }
+
+    /// Turns `user_id`'s calendar feed off; whether there was one.
+    pub async fn delete_calendar_feed(&self, user_id: i64) -> Result<bool> {
+        let done = sqlx::query("DELETE FROM calendar_feeds WHERE user_id = $1")
+            .bind(user_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// The account whose calendar feed secret hashes to `token_hash`.
+    pub async fn calendar_feed_user(&self, token_hash: &str) -> Result<Option<UserRecord>> {
+        sqlx::query(
+            "SELECT u.id, u.email, u.name, u.password_hash, u.is_admin, u.created_at \
+             FROM calendar_feeds f JOIN users u ON u.id = f.user_id WHERE f.token_hash = $1",
+        )
+        .bind(token_hash)
+        .fetch_optional(&self.pool)
+        .await?
+        .map(|row| UserRecord::from_row(&row))
+        .transpose()
+    }
+}
+
 fn token_from_row(row: &AnyRow) -> Result<ApiTokenRecord> {
     Ok(ApiTokenRecord {
         id: row.try_get("id")?,

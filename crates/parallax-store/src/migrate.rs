@@ -31,6 +31,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(5, "0005_embeddings_per_round"),
     migration!(6, "0006_login_slots"),
     migration!(7, "0007_shared_notes"),
+    migration!(8, "0008_calendar_feeds"),
 ];
 
 /// An arbitrary constant that names Parallax's migration lock on PostgreSQL.

@@ -8,6 +8,7 @@
 mod api;
 mod assets;
 mod auth;
+mod calendar;
 mod error;
 mod health;
 mod metrics;
@@ -84,6 +85,7 @@ fn route_table() -> Routes {
     let mut routes = Vec::new();
     routes.extend(health::routes());
     routes.extend(assets::routes());
+    routes.extend(calendar::routes());
     routes.extend(pages::routes());
     routes
 }

@@ -496,8 +496,23 @@ async fn every_route_and_every_caller(db: Db) {
             Body::None,
             Rule::SignedIn(200),
         ),
+        row(
+            Method::GET,
+            "/api/v1/me/calendar",
+            "/api/v1/me/calendar".into(),
+            Body::None,
+            Rule::SignedIn(200),
+        ),
+        row(
+            Method::GET,
+            "/calendar/{secret}",
+            "/calendar/not-a-feed.ics".into(),
+            Body::None,
+            Rule::Public(404),
+        ),
     ];
 
+    const CALENDAR: &str = "accounts_http::a_calendar_feed_lists_rounds_and_actions_until_replaced";
     // Routes whose behaviour depends on more than the caller's role are
     // walked by the tests named here instead.
     let elsewhere = [
@@ -511,6 +526,8 @@ async fn every_route_and_every_caller(db: Db) {
             "/account/tokens",
             "accounts_http::api_tokens_work_until_revoked",
         ),
+        ("/account/calendar", CALENDAR),
+        ("/account/calendar/revoke", CALENDAR),
         (
             "/account/tokens/{token_id}/revoke",
             "invites_http::page_token_management",

@@ -849,7 +849,173 @@ async fn health_readiness_and_metrics(db: Db) {
     app.stop().await;
 }
 
+/// The feed's lines, unfolded (RFC 5545 §3.1), after checking that every
+/// line ends in CRLF and is at most 75 octets long.
+fn ical_lines(body: &str) -> Vec<String> {
+    assert!(body.ends_with("\r\n"), "{body}");
+    for line in body.split("\r\n") {
+        assert!(line.len() <= 75, "{line:?} is longer than 75 octets");
+    }
+    body.replace("\r\n ", "")
+        .split("\r\n")
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Makes `client` a calendar feed through the API; returns its URL.
+async fn new_feed(client: &reqwest::Client, feed_api: &str) -> String {
+    let made = client.post(feed_api).send().await.unwrap();
+    assert_eq!(made.status(), 201);
+    made.json::<Value>().await.unwrap()["url"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+async fn a_calendar_feed_lists_rounds_and_actions_until_replaced(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let (owner, w) = app.sign_up("Lena", "lena@acme.test").await;
+    let (tech, tech_id) = app
+        .join(&owner, w, "tech_lead", "Tom", "tom@acme.test")
+        .await;
+    let api = app.url(&format!("/api/v1/workspaces/{w}"));
+    let due = parallax_store::now_ms() + 10 * 24 * 3600 * 1000;
+    // An earlier round's gap gives Tom an action with a due date.
+    let (r0, _) =
+        common::revealed_round(&app, &owner, w, "Q0", &[(&tech, tech_id)], |q, _| {
+            match q["kind"]["type"].as_str() {
+                Some("ranking") => {
+                    json!({"type": "ranking", "value": q["kind"]["options"].clone()})
+                }
+                _ => json!({"type": "text", "value": "Small clinics."}),
+            }
+        })
+        .await;
+    let gap: Value = owner
+        .post(format!("{api}/gaps"))
+        .json(&json!({"round_id": r0, "question_key": "ideal-customer", "participant_id": tech_id, "title": "Who first", "severity": "high"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let action = owner
+        .post(format!("{api}/gaps/{}/actions", gap["id"]))
+        .json(&json!({"kind": "team_structure", "title": "Ship the onboarding squad", "owner_id": tech_id, "due_at": due}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(action.status(), 201);
+    let round: Value = owner
+        .post(format!("{api}/rounds"))
+        .json(&json!({"title": "Q1, alignment", "participants": [tech_id], "due_at": due}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let r = round["id"].as_i64().unwrap();
+    common::post_empty(&owner, &format!("{api}/rounds/{r}/send"), 204).await;
+    // Tom's draft answer is blind: the feed never carries it.
+    let saved = tech
+        .put(format!("{api}/rounds/{r}/answers/ideal-customer"))
+        .json(&json!({"answer": {"type": "text", "value": "SECRET-DRAFT-ANSWER"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(saved.status(), 200);
+
+    let feed_api = app.url("/api/v1/me/calendar");
+    let state = common::get_json(&tech, &feed_api).await;
+    assert_eq!(state["active"], false);
+    let url = new_feed(&tech, &feed_api).await;
+    assert!(url.starts_with(&app.base) && url.ends_with(".ics"), "{url}");
+    // No session: the link is the credential.
+    let anyone = app.client();
+    let response = anyone.get(&url).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        response.headers()["content-type"],
+        "text/calendar; charset=utf-8"
+    );
+    let body = response.text().await.unwrap();
+    assert!(!body.contains("SECRET-DRAFT-ANSWER"));
+    let lines = ical_lines(&body);
+    for required in [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "REFRESH-INTERVAL;VALUE=DURATION:PT1H",
+        "X-PUBLISHED-TTL:PT1H",
+        "END:VCALENDAR",
+    ] {
+        assert!(lines.iter().any(|l| l == required), "{required}: {body}");
+    }
+    assert!(
+        !lines.iter().any(|l| l.starts_with("METHOD")),
+        "a feed, not an invitation"
+    );
+    for summary in [
+        "SUMMARY:Answer “Q1\\, alignment” (Lena's company)",
+        "SUMMARY:Answers due: “Q1\\, alignment” (Lena's company)",
+        "SUMMARY:Action due: Ship the onboarding squad",
+    ] {
+        assert!(lines.iter().any(|l| l == summary), "{summary}: {body}");
+    }
+    let uid = format!("UID:round-{r}-answering@");
+    assert!(lines.iter().any(|l| l.starts_with(&uid)), "{body}");
+    assert_eq!(
+        lines.iter().filter(|l| *l == "BEGIN:VEVENT").count(),
+        lines.iter().filter(|l| l.starts_with("DTSTAMP:")).count()
+    );
+    assert!(
+        lines
+            .iter()
+            .all(|l| !l.starts_with("DTSTART:") || l.ends_with('Z')),
+        "times in UTC"
+    );
+    // Lena's feed is hers: the round she runs, not Tom's actions.
+    let lenas_url = new_feed(&owner, &feed_api).await;
+    assert_ne!(lenas_url, url);
+    assert!(
+        anyone
+            .get(&lenas_url)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+            .contains("Parallax · Lena")
+    );
+
+    // A new link replaces the old one; turning it off ends it.
+    let new_url = new_feed(&tech, &feed_api).await;
+    assert_eq!(anyone.get(&url).send().await.unwrap().status(), 404);
+    assert_eq!(anyone.get(&new_url).send().await.unwrap().status(), 200);
+    let off = tech.delete(&feed_api).send().await.unwrap();
+    assert_eq!(off.status(), 204);
+    assert_eq!(anyone.get(&new_url).send().await.unwrap().status(), 404);
+    assert_eq!(common::get_json(&tech, &feed_api).await["active"], false);
+
+    // The account page makes one too and shows it once.
+    let page = tech
+        .post(app.url("/account/calendar"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("it will not be shown again") && page.contains("/calendar/"));
+    let page = common::get_text(&tech, &app.url("/account")).await;
+    assert!(page.contains("On since") && !page.contains(".ics"));
+    app.stop().await;
+}
+
 on_both_databases!(
+    a_calendar_feed_lists_rounds_and_actions_until_replaced,
     first_sign_up_makes_an_admin_and_then_closes,
     simultaneous_first_sign_ups_make_one_account_while_sign_up_is_closed,
     sign_up_form_shows_every_error_next_to_its_field_and_writes_nothing,

@@ -129,7 +129,8 @@ async fn nobody_reads_an_answer_before_the_reveal(db: Db) {
         &owner,
         app.url(&format!("/api/v1/workspaces/{w}/rounds")),
         json!({
-            "title": "Blind test round", "participants": [author_id, other_id, removed_id]
+            "title": "Blind test round", "participants": [author_id, other_id, removed_id],
+            "due_at": parallax_store::now_ms() + 7 * 24 * 3600 * 1000
         }),
     )
     .await
@@ -166,7 +167,28 @@ async fn nobody_reads_an_answer_before_the_reveal(db: Db) {
     };
     let base = format!("/w/{w}/rounds/{r}");
     let api = format!("/api/v1/workspaces/{w}/rounds/{r}");
-    let routes: Vec<String> = vec![
+    // Everyone's calendar feed, read by every caller (the link is the
+    // credential): it names rounds and dates, never an answer.
+    let mut feeds = Vec::new();
+    for who in EVERYONE.into_iter().filter(|w| *w != Who::Anonymous) {
+        let made = client(who)
+            .post(app.url("/api/v1/me/calendar"))
+            .send()
+            .await
+            .unwrap();
+        if made.status() == 201 {
+            let url = made.json::<Value>().await.unwrap()["url"]
+                .as_str()
+                .unwrap()
+                .to_owned();
+            feeds.push(url.trim_start_matches(app.base.as_str()).to_owned());
+        }
+    }
+    assert!(
+        feeds.len() >= 3,
+        "the participants and the leader have feeds"
+    );
+    let mut routes: Vec<String> = vec![
         "/".into(),
         format!("/w/{w}"),
         format!("/w/{w}/rounds"),
@@ -199,6 +221,7 @@ async fn nobody_reads_an_answer_before_the_reveal(db: Db) {
         "/api/v1/actions".into(),
         "/metrics".into(),
     ];
+    routes.extend(feeds);
 
     let mut failures = Vec::new();
     let mut seen_after_reveal = 0;

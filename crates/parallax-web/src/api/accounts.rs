@@ -3,7 +3,7 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use parallax_app::accounts::{Session, SignUp};
 use serde::Serialize;
@@ -16,8 +16,8 @@ use crate::auth::{
 };
 use crate::error::{ApiError, ApiJson, NoBody};
 use crate::views::accounts::{
-    CreatedToken, Credentials, InviteSignUp, JoinedByInvite, NewToken, PasswordChange, SignedIn,
-    SignedUp, Token, TokenList, User, WorkspaceRef,
+    CalendarFeed, CreatedCalendarFeed, CreatedToken, Credentials, InviteSignUp, JoinedByInvite,
+    NewToken, PasswordChange, SignedIn, SignedUp, Token, TokenList, User, WorkspaceRef,
 };
 
 pub(super) fn router() -> OpenApiRouter<AppState> {
@@ -29,6 +29,11 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(invite_signup))
         .routes(routes!(tokens, create_token))
         .routes(routes!(revoke_token))
+        .routes(routes!(
+            calendar_feed,
+            create_calendar_feed,
+            revoke_calendar_feed
+        ))
 }
 
 /// A response that signs the caller in with `session`.
@@ -245,5 +250,61 @@ async fn revoke_token(
     _: NoBody,
 ) -> Result<StatusCode, ApiError> {
     state.app.revoke_api_token(&actor, token_id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Whether the caller's calendar feed is on.
+#[utoipa::path(
+    get,
+    path = "/api/v1/me/calendar",
+    tag = "accounts",
+    responses((status = 200, description = "The feed's state", body = CalendarFeed)),
+)]
+async fn calendar_feed(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+) -> Result<Json<CalendarFeed>, ApiError> {
+    let since = state.app.calendar_feed_since(&actor).await?;
+    Ok(Json(CalendarFeed {
+        active: since.is_some(),
+        since,
+    }))
+}
+
+/// Make the caller a private calendar feed (iCalendar).
+///
+/// The rounds they answer (answering window and due date) and the due dates
+/// of their open actions. A new feed replaces the old one, whose URL stops
+/// working. The URL is shown this once.
+#[utoipa::path(
+    post,
+    path = "/api/v1/me/calendar",
+    tag = "accounts",
+    responses((status = 201, description = "Made: subscribe to `url`", body = CreatedCalendarFeed)),
+)]
+async fn create_calendar_feed(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    headers: HeaderMap,
+    _: NoBody,
+) -> Result<Response, ApiError> {
+    let secret = state.app.create_calendar_feed(&actor).await?;
+    let url = crate::calendar::feed_url(&state, &headers, &secret);
+    Ok((StatusCode::CREATED, Json(CreatedCalendarFeed { url })).into_response())
+}
+
+/// Turn the caller's calendar feed off: its URL answers 404 from now on.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/me/calendar",
+    tag = "accounts",
+    responses((status = 204, description = "Off (or was already)")),
+)]
+async fn revoke_calendar_feed(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    _: NoBody,
+) -> Result<StatusCode, ApiError> {
+    state.app.revoke_calendar_feed(&actor).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -1,7 +1,7 @@
 //! Sign-up, sign-in, sign-out and the account page.
 
 use axum::extract::{Path, Query, State};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use maud::{Markup, html};
@@ -27,6 +27,8 @@ pub(super) fn routes() -> Routes {
         ("/account/password", post(change_password)),
         ("/account/tokens", post(create_token)),
         ("/account/tokens/{token_id}/revoke", post(revoke_token)),
+        ("/account/calendar", post(create_calendar_feed)),
+        ("/account/calendar/revoke", post(revoke_calendar_feed)),
     ]
 }
 
@@ -212,13 +214,30 @@ async fn logout(
     Ok(response)
 }
 
+/// A secret just made, shown on the account page this once.
+enum NewSecret<'a> {
+    /// An API token.
+    Token(&'a str),
+    /// A calendar feed's URL.
+    Feed(&'a str),
+}
+
 async fn account_page(
     state: &AppState,
     signed: &SignedIn,
     errors: &FormErrors,
-    new_token: Option<&str>,
+    new: Option<NewSecret<'_>>,
 ) -> Result<Markup, PageError> {
     let tokens = state.app.api_tokens(&signed.actor).await?;
+    let feed_since = state.app.calendar_feed_since(&signed.actor).await?;
+    let new_token = match new {
+        Some(NewSecret::Token(secret)) => Some(secret),
+        _ => None,
+    };
+    let new_feed = match new {
+        Some(NewSecret::Feed(url)) => Some(url),
+        _ => None,
+    };
     let user = &signed.actor.user;
     Ok(page(
         "Your account",
@@ -278,6 +297,35 @@ async fn account_page(
                     div { button.secondary type="submit" { "Create token" } }
                 }
             }
+            div.card #calendar-feed {
+                h2 { "Calendar feed" }
+                p.muted { "A private iCalendar link for your calendar program: the rounds you answer (answering window and due date) and the due dates of your open actions. It names rounds and dates, never an answer. Anyone holding the link reads it." }
+                @if let Some(url) = new_feed {
+                    div.flash role="status" {
+                        p { "Subscribe to this link now; it will not be shown again." }
+                        div.copy {
+                            input id="new-feed" type="text" readonly value=(url) aria-label="Calendar feed link";
+                            button.secondary type="button" data-copy="new-feed" { "Copy" }
+                        }
+                    }
+                }
+                @if let Some(since) = feed_since {
+                    p { "On since " (when(since)) "." }
+                    div.actions {
+                        form.inline method="post" action="/account/calendar" data-confirm="Make a new link? The current one stops working." {
+                            button.secondary type="submit" { "Replace the link" }
+                        }
+                        form.inline method="post" action="/account/calendar/revoke" data-confirm="Turn the calendar feed off? Calendars subscribed to it stop updating." {
+                            button.danger type="submit" { "Turn off" }
+                        }
+                    }
+                } @else {
+                    p.empty { "No calendar feed yet." }
+                    form.inline method="post" action="/account/calendar" {
+                        button.secondary type="submit" { "Make a calendar link" }
+                    }
+                }
+            }
         },
     ))
 }
@@ -334,11 +382,14 @@ async fn create_token(
     PageForm(form): PageForm<TokenForm>,
 ) -> Result<Response, PageError> {
     match state.app.create_api_token(&signed.actor, &form.name).await {
-        Ok((_, secret)) => Ok(
-            account_page(&state, &signed, &FormErrors::default(), Some(&secret))
-                .await?
-                .into_response(),
-        ),
+        Ok((_, secret)) => Ok(account_page(
+            &state,
+            &signed,
+            &FormErrors::default(),
+            Some(NewSecret::Token(&secret)),
+        )
+        .await?
+        .into_response()),
         Err(AppError::Invalid(errors)) => Ok((
             StatusCode::UNPROCESSABLE_ENTITY,
             account_page(&state, &signed, &FormErrors(errors), None).await?,
@@ -355,4 +406,28 @@ async fn revoke_token(
 ) -> Result<Response, PageError> {
     state.app.revoke_api_token(&signed.actor, token_id).await?;
     Ok(redirect_with_flash("/account", "Token revoked."))
+}
+
+async fn create_calendar_feed(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    signed: SignedIn,
+) -> Result<Markup, PageError> {
+    let secret = state.app.create_calendar_feed(&signed.actor).await?;
+    let url = crate::calendar::feed_url(&state, &headers, &secret);
+    account_page(
+        &state,
+        &signed,
+        &FormErrors::default(),
+        Some(NewSecret::Feed(&url)),
+    )
+    .await
+}
+
+async fn revoke_calendar_feed(
+    State(state): State<AppState>,
+    signed: SignedIn,
+) -> Result<Response, PageError> {
+    state.app.revoke_calendar_feed(&signed.actor).await?;
+    Ok(redirect_with_flash("/account", "Calendar feed turned off."))
 }

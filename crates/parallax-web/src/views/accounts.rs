@@ -142,3 +142,20 @@ pub struct CreatedToken {
     /// The secret to send as `Authorization: Bearer …`.
     pub token: String,
 }
+
+/// The caller's calendar feed: whether it is on, and since when. Its URL is
+/// shown once, when it is made.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct CalendarFeed {
+    /// Whether a feed URL works now.
+    pub active: bool,
+    /// When the working URL was made, Unix ms.
+    pub since: Option<i64>,
+}
+
+/// A calendar feed just made: its private URL, shown this once.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct CreatedCalendarFeed {
+    /// The iCalendar URL to subscribe to; anyone holding it reads the feed.
+    pub url: String,
+}

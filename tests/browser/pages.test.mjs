@@ -15,7 +15,8 @@ const logins = JSON.parse(process.env.PARALLAX_DEMO_LOGINS || "null");
 const shots = process.env.PARALLAX_SCREENSHOTS;
 // The pages photographed for the README (the walk checks more).
 const photographed = new Set([
-  "home", "overview", "vision", "answer", "session", "summary", "gaps", "gap", "over-time", "my-actions", "tech-home",
+  "home", "overview", "vision", "cadence", "answer", "session", "summary", "gaps", "gap", "over-time", "my-actions",
+  "tech-home",
   "tech-vision",
 ]);
 const DESKTOP = { width: 1280, height: 800 };
@@ -107,6 +108,7 @@ test("the demo's main pages are accessible and fit a phone", async () => {
     await check(lena, "overview", workspace);
     await check(lena, "vision", `${workspace}/vision`);
     await check(lena, "rounds", `${workspace}/rounds`);
+    await check(lena, "cadence", `${workspace}/cadence`);
     await lena.goto(`${workspace}/rounds`);
     const summer = await linkTo(lena, "Summer 2026 alignment");
     const winter = await linkTo(lena, "Winter 2026 alignment");

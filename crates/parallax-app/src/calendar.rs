@@ -1,6 +1,6 @@
 //! Each person's private calendar feed (RFC 5545): the rounds they answer
-//! (the answering window and the due date) and the due dates of their open
-//! actions. The feed's URL holds a secret that only its hash is stored of;
+//! (the answering window and the due date), planned listening sessions and
+//! the due dates of their open actions. The feed's URL holds a secret that only its hash is stored of;
 //! replacing or turning off the feed makes the old URL answer 404.
 //!
 //! Blind holds here too: an entry names a round, its workspace and its due
@@ -205,7 +205,21 @@ impl App {
                 .rounds_with_participation(w.id, actor.id())
                 .await?
             {
-                if !takes_part || round.state != RoundState::Answering {
+                if !takes_part {
+                    continue;
+                }
+                if let (Some(session), RoundState::Answering | RoundState::Revealed) =
+                    (round.session_at, round.state)
+                {
+                    entries.push(Entry {
+                        uid: format!("round-{}-session", round.id),
+                        summary: format!("Listening session: “{}” ({})", round.title, w.name),
+                        description: "The answers side by side, with the leader.".into(),
+                        path: format!("/w/{}/rounds/{}", w.id, round.id),
+                        when: When::Span(session, session + 3600 * 1000),
+                    });
+                }
+                if round.state != RoundState::Answering {
                     continue;
                 }
                 let path = format!("/w/{}/rounds/{}/answer", w.id, round.id);

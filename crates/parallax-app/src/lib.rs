@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod agenda;
 pub mod analysis;
+pub mod cadence;
 pub mod calendar;
 pub mod error;
 pub mod gaps;

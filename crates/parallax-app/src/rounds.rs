@@ -470,7 +470,7 @@ impl App {
         self.round_access(actor, workspace_id, round_id).await
     }
 
-    async fn eligible_participants(
+    pub(crate) async fn eligible_participants(
         &self,
         workspace_id: i64,
         creator: i64,

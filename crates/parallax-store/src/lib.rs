@@ -10,6 +10,7 @@
 mod accounts;
 mod analysis;
 mod audit;
+mod cadences;
 mod gaps;
 mod migrate;
 mod rounds;
@@ -24,6 +25,7 @@ use sqlx::{AnyPool, Executor};
 pub use accounts::{ApiTokenRecord, LoginAttempt, LoginSlot, NewUser, UserRecord};
 pub use analysis::AnalysisRecord;
 pub use audit::AuditRecord;
+pub use cadences::{CadenceRecord, CadenceWrite};
 pub use gaps::{
     ActionRecord, CommentRecord, GapChange, GapEventRecord, GapRecord, NewGap, OwnedActionRecord,
 };

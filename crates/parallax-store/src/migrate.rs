@@ -32,6 +32,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(6, "0006_login_slots"),
     migration!(7, "0007_shared_notes"),
     migration!(8, "0008_calendar_feeds"),
+    migration!(9, "0009_cadences"),
 ];
 
 /// An arbitrary constant that names Parallax's migration lock on PostgreSQL.

@@ -56,6 +56,8 @@ pub struct RoundRecord {
     pub created_at: i64,
     /// Revealed, Unix ms.
     pub revealed_at: Option<i64>,
+    /// When the listening session is planned, Unix ms (set by a cadence).
+    pub session_at: Option<i64>,
 }
 
 /// A participant of a round.
@@ -216,6 +218,7 @@ fn round_from_row(row: &AnyRow) -> Result<RoundRecord> {
         created_by: row.try_get("created_by")?,
         created_at: row.try_get("created_at")?,
         revealed_at: row.try_get("revealed_at")?,
+        session_at: row.try_get("session_at")?,
     })
 }
 
@@ -245,7 +248,7 @@ fn note_from_row(row: &AnyRow) -> Result<NoteRecord> {
 
 const VISION_COLUMNS: &str =
     "id, workspace_id, number, questions, pillars, frozen, version, updated_at";
-const ROUND_COLUMNS: &str = "id, workspace_id, vision_version_id, title, state, due_at, created_by, created_at, revealed_at";
+const ROUND_COLUMNS: &str = "id, workspace_id, vision_version_id, title, state, due_at, created_by, created_at, revealed_at, session_at";
 const ANSWER_COLUMNS: &str = "user_id, question_key, value, version, updated_at";
 
 impl Store {

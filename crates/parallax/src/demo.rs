@@ -4,9 +4,11 @@
 //! followed; summer's round shows the customer question and the targets
 //! aligned while the priorities still split (a pattern across two rounds);
 //! both rounds are closed, and winter's is open now and waits for both
-//! answers. Each step is written at the time it happened, months apart.
+//! answers; a quarterly cadence opens the next ones. Each step is written at
+//! the time it happened, months apart.
 
 use parallax_app::accounts::SignUp;
+use parallax_app::cadence::CadenceInput;
 use parallax_app::gaps::{GapEdit, NewAction, NewGapInput};
 use parallax_app::rounds::{NewRound, VisionEdit};
 use parallax_app::{Actor, App};
@@ -267,6 +269,26 @@ pub async fn seed(app: &App) -> anyhow::Result<bool> {
             .await?;
         app.send_round(&leader, w, winter.id).await
     })
+    .await?;
+    // The quarterly cadence the winter round began: the next ones open by
+    // themselves, three months apart.
+    let first_date = time::OffsetDateTime::from_unix_timestamp(days_ago(3) / 1000)?
+        .date()
+        .format(time::macros::format_description!("[year]-[month]-[day]"))?;
+    app.set_cadence(
+        &leader,
+        w,
+        &CadenceInput {
+            rule: "quarterly".into(),
+            time_zone: "Europe/Berlin".into(),
+            first_date,
+            local_time: "09:00".into(),
+            answer_days: 14,
+            session_days: Some(3),
+            participants: vec![tech.id()],
+            version: None,
+        },
+    )
     .await?;
     Ok(true)
 }

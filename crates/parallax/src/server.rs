@@ -52,6 +52,7 @@ pub struct Running {
     shutdown: oneshot::Sender<()>,
     handle: JoinHandle<std::io::Result<()>>,
     worker: JoinHandle<()>,
+    scheduler: JoinHandle<()>,
 }
 
 impl Running {
@@ -65,6 +66,7 @@ impl Running {
         let _ = self.shutdown.send(());
         self.handle.await??;
         self.worker.abort();
+        self.scheduler.abort();
         self.app.store().close().await;
         Ok(())
     }
@@ -93,6 +95,7 @@ pub async fn serve_app(app: App, settings: &Settings) -> anyhow::Result<Running>
         metrics: Arc::new(Metrics::default()),
     };
     let worker = tokio::spawn(app.clone().run_analysis_worker());
+    let scheduler = tokio::spawn(app.clone().run_scheduler());
     let (shutdown, on_shutdown) = oneshot::channel::<()>();
     let handle = tokio::spawn(parallax_web::serve(listener, state, async move {
         let _ = on_shutdown.await;
@@ -103,6 +106,7 @@ pub async fn serve_app(app: App, settings: &Settings) -> anyhow::Result<Running>
         shutdown,
         handle,
         worker,
+        scheduler,
     })
 }
 

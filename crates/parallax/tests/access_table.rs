@@ -498,6 +498,20 @@ async fn every_route_and_every_caller(db: Db) {
         ),
         row(
             Method::GET,
+            "/w/{workspace_id}/cadence",
+            format!("/w/{w}/cadence"),
+            Body::None,
+            Rule::Members(200),
+        ),
+        row(
+            Method::GET,
+            "/api/v1/workspaces/{workspace_id}/cadence",
+            format!("/api/v1/workspaces/{w}/cadence"),
+            Body::None,
+            Rule::Members(200),
+        ),
+        row(
+            Method::GET,
             "/api/v1/me/calendar",
             "/api/v1/me/calendar".into(),
             Body::None,
@@ -512,6 +526,7 @@ async fn every_route_and_every_caller(db: Db) {
         ),
     ];
 
+    const CADENCE: &str = "rounds_http::a_cadence_opens_a_year_of_rounds";
     const CALENDAR: &str = "accounts_http::a_calendar_feed_lists_rounds_and_actions_until_replaced";
     // Routes whose behaviour depends on more than the caller's role are
     // walked by the tests named here instead.
@@ -527,6 +542,12 @@ async fn every_route_and_every_caller(db: Db) {
             "accounts_http::api_tokens_work_until_revoked",
         ),
         ("/account/calendar", CALENDAR),
+        ("/w/{workspace_id}/cadence/occurrences", CADENCE),
+        ("/w/{workspace_id}/cadence/remove", CADENCE),
+        (
+            "/api/v1/workspaces/{workspace_id}/cadence/occurrences",
+            CADENCE,
+        ),
         ("/account/calendar/revoke", CALENDAR),
         (
             "/account/tokens/{token_id}/revoke",

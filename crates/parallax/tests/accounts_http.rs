@@ -862,16 +862,6 @@ fn ical_lines(body: &str) -> Vec<String> {
         .collect()
 }
 
-/// Makes `client` a calendar feed through the API; returns its URL.
-async fn new_feed(client: &reqwest::Client, feed_api: &str) -> String {
-    let made = client.post(feed_api).send().await.unwrap();
-    assert_eq!(made.status(), 201);
-    made.json::<Value>().await.unwrap()["url"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
-
 async fn a_calendar_feed_lists_rounds_and_actions_until_replaced(db: Db) {
     let app = TestApp::spawn(db).await;
     let (owner, w) = app.sign_up("Lena", "lena@acme.test").await;
@@ -930,7 +920,7 @@ async fn a_calendar_feed_lists_rounds_and_actions_until_replaced(db: Db) {
     let feed_api = app.url("/api/v1/me/calendar");
     let state = common::get_json(&tech, &feed_api).await;
     assert_eq!(state["active"], false);
-    let url = new_feed(&tech, &feed_api).await;
+    let url = common::new_feed(&app, &tech).await;
     assert!(url.starts_with(&app.base) && url.ends_with(".ics"), "{url}");
     // No session: the link is the credential.
     let anyone = app.client();
@@ -976,7 +966,7 @@ async fn a_calendar_feed_lists_rounds_and_actions_until_replaced(db: Db) {
         "times in UTC"
     );
     // Lena's feed is hers: the round she runs, not Tom's actions.
-    let lenas_url = new_feed(&owner, &feed_api).await;
+    let lenas_url = common::new_feed(&app, &owner).await;
     assert_ne!(lenas_url, url);
     assert!(
         anyone
@@ -991,7 +981,7 @@ async fn a_calendar_feed_lists_rounds_and_actions_until_replaced(db: Db) {
     );
 
     // A new link replaces the old one; turning it off ends it.
-    let new_url = new_feed(&tech, &feed_api).await;
+    let new_url = common::new_feed(&app, &tech).await;
     assert_eq!(anyone.get(&url).send().await.unwrap().status(), 404);
     assert_eq!(anyone.get(&new_url).send().await.unwrap().status(), 200);
     let off = tech.delete(&feed_api).send().await.unwrap();

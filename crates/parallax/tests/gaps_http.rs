@@ -626,6 +626,14 @@ async fn the_demo_tells_a_story_over_months(db: Db) {
     let (open, revealed): (Vec<&Value>, Vec<&Value>) =
         rounds.iter().partition(|r| r["state"] == "answering");
     assert_eq!(open.len(), 1, "one round waits for answers now");
+    let cadence =
+        common::get_json(&lena, &app.url(&format!("/api/v1/workspaces/{w}/cadence"))).await;
+    assert_eq!(cadence["in_words"], "every 3 months");
+    let next = cadence["next"][0]["at"].as_i64().unwrap();
+    assert!(
+        next - open[0]["created_at"].as_i64().unwrap() > 80 * DAY_MS,
+        "the next round is a quarter after the open one"
+    );
     assert!(
         revealed.iter().all(|r| r["state"] == "closed"),
         "the earlier rounds are done with"

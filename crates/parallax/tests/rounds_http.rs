@@ -817,7 +817,198 @@ async fn the_home_page_lists_what_waits(db: Db) {
     app.stop().await;
 }
 
+/// A quarterly cadence in Berlin: the preview in words and dates across
+/// daylight saving, one occurrence skipped and one moved without touching the
+/// rest, and a year of rounds opened by the scheduler on an injected clock —
+/// each occurrence once, also when two instances run at the same moment.
+async fn a_cadence_opens_a_year_of_rounds(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let (owner, w) = app.sign_up("Lena", "lena@acme.test").await;
+    let (tech, tech_id) = app
+        .join(&owner, w, "tech_lead", "Tom", "tom@acme.test")
+        .await;
+    let url = app.url(&format!("/api/v1/workspaces/{w}/cadence"));
+    let none = common::get_json(&owner, &url).await;
+    assert!(none["settings"].is_null() && none["next"] == json!([]));
+    let cadence = json!({
+        "rule": "quarterly", "time_zone": "Europe/Berlin", "first_date": "2030-01-07",
+        "local_time": "09:00", "answer_days": 14, "session_days": 3, "participants": [tech_id]
+    });
+    let refused = tech.put(&url).json(&cadence).send().await.unwrap();
+    assert_eq!(
+        refused.status(),
+        403,
+        "technical leads do not set the cadence"
+    );
+    let mut bad = cadence.clone();
+    bad["time_zone"] = json!("Mars/Olympus");
+    let bad = owner.put(&url).json(&bad).send().await.unwrap();
+    assert_eq!(bad.status(), 422);
+    assert!(bad.text().await.unwrap().contains("time_zone"));
+    let set = owner.put(&url).json(&cadence).send().await.unwrap();
+    assert_eq!(set.status(), 200);
+    let view: Value = set.json().await.unwrap();
+    assert_eq!(view["in_words"], "every 3 months");
+    let local: Vec<&str> = view["next"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["local"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        local,
+        [
+            "Mon 2030-01-07 09:00 Europe/Berlin",
+            "Sun 2030-04-07 09:00 Europe/Berlin",
+            "Sun 2030-07-07 09:00 Europe/Berlin",
+            "Mon 2030-10-07 09:00 Europe/Berlin",
+            "Tue 2031-01-07 09:00 Europe/Berlin"
+        ]
+    );
+    let at = |i: usize| view["next"][i]["at"].as_i64().unwrap();
+    assert_eq!(
+        at(1) - at(0),
+        (90 * 24 - 1) * 3600 * 1000,
+        "summer time starts in between"
+    );
+    let mut stale = cadence.clone();
+    stale["version"] = json!(0);
+    assert_eq!(
+        owner.put(&url).json(&stale).send().await.unwrap().status(),
+        409
+    );
+
+    // Skip April, move July by two days: the others keep their dates.
+    let day = 24 * 3600 * 1000;
+    let changes = format!("{url}/occurrences");
+    let skip = owner
+        .post(&changes)
+        .json(&json!({"change": "skip", "planned_at": at(1)}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(skip.status(), 200);
+    let moved: Value = owner
+        .post(&changes)
+        .json(&json!({"change": "move", "planned_at": at(2), "to": at(2) + 2 * day}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let next: Vec<(i64, bool)> = moved["next"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| (o["at"].as_i64().unwrap(), o["moved"].as_bool().unwrap()))
+        .collect();
+    assert_eq!(
+        next[..3],
+        [(at(0), false), (at(2) + 2 * day, true), (at(3), false)]
+    );
+    assert_eq!(moved["skipped"][0]["planned_at"], at(1));
+    let not_ours = owner
+        .post(&changes)
+        .json(&json!({"change": "skip", "planned_at": at(0) + 1}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(not_ours.status(), 422, "only the cadence's own occurrences");
+
+    // A year on the injected clock: every occurrence opens once.
+    let scheduler = &app.server.app;
+    assert!(
+        scheduler
+            .run_cadences(at(0) - 60_000)
+            .await
+            .unwrap()
+            .is_empty(),
+        "not yet"
+    );
+    let (first, second) = tokio::join!(
+        scheduler.run_cadences(at(0) + 60_000),
+        scheduler.run_cadences(at(0) + 60_000)
+    );
+    assert_eq!(
+        first.unwrap().len() + second.unwrap().len(),
+        1,
+        "one instance opens it"
+    );
+    assert!(
+        scheduler
+            .run_cadences(at(0) + 120_000)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    for (when, _) in &next[1..] {
+        assert_eq!(
+            scheduler.run_cadences(when + 60_000).await.unwrap().len(),
+            1
+        );
+    }
+    let rounds = common::get_json(&tech, &app.url(&format!("/api/v1/workspaces/{w}/rounds"))).await;
+    let titles: Vec<&str> = rounds["rounds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        titles,
+        [
+            "April 2031 alignment",
+            "January 2031 alignment",
+            "October 2030 alignment",
+            "July 2030 alignment",
+            "January 2030 alignment"
+        ],
+        "newest first; April was skipped"
+    );
+    assert!(
+        rounds["rounds"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["state"] == "answering")
+    );
+    let july = &rounds["rounds"][3];
+    assert_eq!(july["due_at"].as_i64().unwrap(), at(2) + 16 * day);
+
+    // A server down for a year opens only the newest round, not a backlog.
+    let later = at(4) + 365 * day;
+    assert_eq!(scheduler.run_cadences(later).await.unwrap().len(), 1);
+    assert_eq!(scheduler.run_cadences(later).await.unwrap().len(), 0);
+
+    // The round page of a participant: the listening session is planned.
+    let feed = common::new_feed(&app, &tech).await;
+    let ics = app
+        .client()
+        .get(&feed)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        ics.contains("SUMMARY:Listening session: “July 2030 alignment”"),
+        "{ics}"
+    );
+    assert_eq!(owner.delete(&url).send().await.unwrap().status(), 204);
+    assert!(
+        scheduler
+            .run_cadences(later + 365 * day)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    app.stop().await;
+}
+
 on_both_databases!(
+    a_cadence_opens_a_year_of_rounds,
     the_home_page_lists_what_waits,
     an_answer_can_be_cleared_until_submitted,
     submitting_names_and_marks_every_unanswered_question,

@@ -29,7 +29,9 @@ async fn story(db: Db) {
             "0004_gaps",
             "0005_embeddings_per_round",
             "0006_login_slots",
-            "0007_shared_notes"
+            "0007_shared_notes",
+            "0008_calendar_feeds",
+            "0009_cadences"
         ]
     );
     assert!(

@@ -5,6 +5,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use parallax_app::AppError;
+use parallax_app::cadence::{CadenceInput, CadenceView, OccurrenceChange};
 use parallax_app::trend::Trend;
 use parallax_domain::workspace::Role;
 use utoipa_axum::router::OpenApiRouter;
@@ -29,6 +30,8 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(revoke_invite))
         .routes(routes!(audit))
         .routes(routes!(trend))
+        .routes(routes!(cadence, set_cadence, remove_cadence))
+        .routes(routes!(change_occurrence))
         .routes(routes!(settings))
         .routes(routes!(preview))
         .routes(routes!(accept))
@@ -249,6 +252,90 @@ async fn trend(
     Path(workspace_id): Path<i64>,
 ) -> Result<Json<Trend>, ApiError> {
     Ok(Json(state.app.trend(&actor, workspace_id).await?))
+}
+
+/// The workspace's cadence: rounds that open by themselves.
+///
+/// The settings (rule, zone, first date, local time, answering window,
+/// listening-session offset, participants), the rule in words and the next
+/// five occurrences as they will open, skips and moves applied.
+#[utoipa::path(
+    get,
+    path = "/api/v1/workspaces/{workspace_id}/cadence",
+    tag = "workspaces",
+    responses((status = 200, description = "The cadence (settings null when there is none)", body = CadenceView)),
+)]
+async fn cadence(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(workspace_id): Path<i64>,
+) -> Result<Json<CadenceView>, ApiError> {
+    Ok(Json(state.app.cadence(&actor, workspace_id).await?))
+}
+
+/// Set the cadence (owners and leaders).
+///
+/// `rule` is `quarterly`, `twice_a_year` or an RFC 5545 RRULE; rounds open
+/// at `local_time` in `time_zone`, correct across daylight-saving changes.
+/// Changing a cadence names the `version` it replaces (409 when stale).
+#[utoipa::path(
+    put,
+    path = "/api/v1/workspaces/{workspace_id}/cadence",
+    tag = "workspaces",
+    request_body = CadenceInput,
+    responses(
+        (status = 200, description = "Set", body = CadenceView),
+        (status = 409, description = "Someone changed the cadence meanwhile"),
+    ),
+)]
+async fn set_cadence(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(workspace_id): Path<i64>,
+    ApiJson(body): ApiJson<CadenceInput>,
+) -> Result<Json<CadenceView>, ApiError> {
+    Ok(Json(
+        state.app.set_cadence(&actor, workspace_id, &body).await?,
+    ))
+}
+
+/// Remove the cadence: no more rounds open by themselves.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/workspaces/{workspace_id}/cadence",
+    tag = "workspaces",
+    responses((status = 204, description = "Removed (or there was none)")),
+)]
+async fn remove_cadence(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(workspace_id): Path<i64>,
+    _: NoBody,
+) -> Result<StatusCode, ApiError> {
+    state.app.remove_cadence(&actor, workspace_id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Skip, move or restore one coming occurrence; the others stay.
+#[utoipa::path(
+    post,
+    path = "/api/v1/workspaces/{workspace_id}/cadence/occurrences",
+    tag = "workspaces",
+    request_body = OccurrenceChange,
+    responses((status = 200, description = "Changed", body = CadenceView)),
+)]
+async fn change_occurrence(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(workspace_id): Path<i64>,
+    ApiJson(body): ApiJson<OccurrenceChange>,
+) -> Result<Json<CadenceView>, ApiError> {
+    Ok(Json(
+        state
+            .app
+            .change_occurrence(&actor, workspace_id, body)
+            .await?,
+    ))
 }
 
 /// The audit log (owners).

@@ -1,6 +1,7 @@
 //! Server-rendered pages. Each works without JavaScript.
 
 mod accounts;
+mod cadence;
 mod gaps;
 mod home;
 mod invites;
@@ -21,5 +22,6 @@ pub(crate) fn routes() -> Routes {
     routes.extend(rounds::routes());
     routes.extend(gaps::routes());
     routes.extend(trend::routes());
+    routes.extend(cadence::routes());
     routes
 }

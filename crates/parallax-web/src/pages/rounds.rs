@@ -75,7 +75,7 @@ fn round_url(workspace_id: i64, round_id: i64) -> String {
 }
 
 /// Participant id lists come from repeated `participant` fields.
-fn form_ids(fields: &[(String, String)], name: &str) -> Result<Vec<i64>, AppError> {
+pub(super) fn form_ids(fields: &[(String, String)], name: &str) -> Result<Vec<i64>, AppError> {
     fields
         .iter()
         .filter(|(k, _)| k == name)
@@ -86,7 +86,7 @@ fn form_ids(fields: &[(String, String)], name: &str) -> Result<Vec<i64>, AppErro
         .collect()
 }
 
-fn form_value<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
+pub(super) fn form_value<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
     fields
         .iter()
         .find(|(k, _)| k == name)
@@ -120,6 +120,7 @@ async fn list_page(
     let (rounds, role) = state.app.rounds(&signed.actor, workspace_id).await?;
     let can_manage = matches!(role, Role::Owner | Role::Leader);
     let members = state.app.members(&signed.actor, workspace_id).await?;
+    let cadence = state.app.cadence(&signed.actor, workspace_id).await?;
     let now = now_ms();
     Ok(page(
         "Rounds",
@@ -127,6 +128,15 @@ async fn list_page(
         signed.flash.as_deref(),
         html! {
             (workspace_nav(&view, "rounds"))
+            p #cadence-line {
+                @match (&cadence.in_words, cadence.next.first()) {
+                    (Some(words), Some(next)) => { "Cadence: " (words) " · next round " (next.local) " · " a href={ "/w/" (workspace_id) "/cadence" } { "Cadence" } }
+                    _ => {
+                        "No cadence: rounds open when someone creates them. "
+                        a href={ "/w/" (workspace_id) "/cadence" } { @if can_manage { "Set a cadence" } @else { "Cadence" } }
+                    }
+                }
+            }
             @if rounds.is_empty() {
                 div.empty {
                     p { "No alignment rounds yet." }

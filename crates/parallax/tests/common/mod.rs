@@ -321,3 +321,17 @@ pub fn text_or_offered_ranking(question: &Value, text: &str) -> Value {
 
 /// The password every test account uses.
 pub const PASSWORD: &str = "correct horse battery staple";
+
+/// Makes `client` a calendar feed through the API; returns its URL.
+pub async fn new_feed(app: &TestApp, client: &reqwest::Client) -> String {
+    let made = client
+        .post(app.url("/api/v1/me/calendar"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(made.status(), 201);
+    made.json::<Value>().await.unwrap()["url"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}

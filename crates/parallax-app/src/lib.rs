@@ -10,6 +10,7 @@ pub mod cadence;
 pub mod calendar;
 pub mod error;
 pub mod gaps;
+pub mod mail;
 pub mod policy;
 pub mod rounds;
 pub mod secrets;
@@ -35,6 +36,11 @@ pub struct AppSettings {
     /// Whether anyone may create an account after the first one. When off,
     /// accounts come from invitations.
     pub open_signup: bool,
+    /// The URL people reach the server at, for links in mail.
+    pub public_url: String,
+    /// The first retry of a mail the server refused for now comes this
+    /// long after; each further one waits twice as long.
+    pub mail_retry: Duration,
 }
 
 impl Default for AppSettings {
@@ -43,6 +49,8 @@ impl Default for AppSettings {
             session_ttl: Duration::from_secs(14 * 24 * 3600),
             invite_ttl: Duration::from_secs(7 * 24 * 3600),
             open_signup: false,
+            public_url: "http://127.0.0.1:8080".into(),
+            mail_retry: Duration::from_secs(60),
         }
     }
 }
@@ -53,6 +61,7 @@ pub struct App {
     store: Store,
     settings: AppSettings,
     analyzer: std::sync::Arc<analysis::Analyzer>,
+    mailer: mail::MailerSlot,
 }
 
 /// The signed-in person on whose behalf a use case runs.
@@ -76,7 +85,15 @@ impl App {
             store,
             settings,
             analyzer: std::sync::Arc::default(),
+            mailer: mail::MailerSlot::default(),
         }
+    }
+
+    /// The app with links in mail pointing at `url` (when the server learns
+    /// its address only once it listens).
+    pub fn with_public_url(mut self, url: String) -> Self {
+        self.settings.public_url = url;
+        self
     }
 
     /// The underlying store, for health checks and operations commands.

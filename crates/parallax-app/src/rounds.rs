@@ -571,8 +571,12 @@ impl App {
     /// Sends a draft round: participants can answer.
     pub async fn send_round(&self, actor: &Actor, workspace_id: i64, round_id: i64) -> Result<()> {
         let view = self.manage(actor, workspace_id, round_id).await?;
+        let workspace = self.store().workspace(workspace_id).await?;
+        let mails = self
+            .round_open_mails(&view.round, &workspace.name, actor.id())
+            .await?;
         self.store()
-            .transition_round(round_id, RoundState::Draft, RoundState::Answering)
+            .transition_round_with_mail(round_id, RoundState::Draft, RoundState::Answering, &mails)
             .await
             .map_err(|e| state_conflict(e, "only a draft round can be sent"))?;
         self.store()

@@ -13,6 +13,7 @@ mod audit;
 mod cadences;
 mod gaps;
 mod migrate;
+mod outbox;
 mod rounds;
 mod workspaces;
 
@@ -29,6 +30,7 @@ pub use cadences::{CadenceRecord, CadenceWrite};
 pub use gaps::{
     ActionRecord, CommentRecord, GapChange, GapEventRecord, GapRecord, NewGap, OwnedActionRecord,
 };
+pub use outbox::{MailRecord, NewMail};
 pub use rounds::{
     AnswerRecord, ClarificationRecord, NoteRecord, NoteWrite, ParticipantRecord, RoundRecord,
     VisionRecord,

@@ -33,6 +33,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(7, "0007_shared_notes"),
     migration!(8, "0008_calendar_feeds"),
     migration!(9, "0009_cadences"),
+    migration!(10, "0010_outbox"),
 ];
 
 /// An arbitrary constant that names Parallax's migration lock on PostgreSQL.

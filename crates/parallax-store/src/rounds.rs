@@ -458,12 +458,26 @@ impl Store {
         from: RoundState,
         to: RoundState,
     ) -> Result<()> {
+        self.transition_round_with_mail(round_id, from, to, &[])
+            .await
+    }
+
+    /// [`Store::transition_round`] and the mail it causes, in one
+    /// transaction: the mail is queued exactly when the change happens.
+    pub async fn transition_round_with_mail(
+        &self,
+        round_id: i64,
+        from: RoundState,
+        to: RoundState,
+        mails: &[crate::NewMail],
+    ) -> Result<()> {
         let stamp = match to {
             RoundState::Answering => "sent_at",
             RoundState::Revealed => "revealed_at",
             RoundState::Closed => "closed_at",
             RoundState::Draft => return Err(StoreError::Conflict),
         };
+        let mut tx = self.pool.begin().await?;
         let done = sqlx::query(&format!(
             "UPDATE rounds SET state = $1, {stamp} = $2 WHERE id = $3 AND state = $4"
         ))
@@ -471,11 +485,15 @@ impl Store {
         .bind(now_ms())
         .bind(round_id)
         .bind(from.as_str())
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::Conflict);
         }
+        for mail in mails {
+            crate::outbox::queue_mail(&mut *tx, mail).await?;
+        }
+        tx.commit().await?;
         Ok(())
     }
 

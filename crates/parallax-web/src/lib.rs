@@ -14,6 +14,7 @@ mod health;
 mod metrics;
 mod middleware;
 mod pages;
+mod unsubscribe;
 pub mod views;
 
 use std::net::{IpAddr, SocketAddr};
@@ -86,6 +87,7 @@ fn route_table() -> Routes {
     routes.extend(health::routes());
     routes.extend(assets::routes());
     routes.extend(calendar::routes());
+    routes.extend(unsubscribe::routes());
     routes.extend(pages::routes());
     routes
 }

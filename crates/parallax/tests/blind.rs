@@ -86,7 +86,9 @@ async fn api_post(client: &Client, url: String, body: Value) -> reqwest::Respons
 }
 
 async fn nobody_reads_an_answer_before_the_reveal(db: Db) {
-    let app = TestApp::spawn(db).await;
+    // Mail goes to a real SMTP server: every mail is read for answers too.
+    let smtp = common::smtp::SmtpServer::start(0).await;
+    let app = TestApp::spawn_with(db, |s| s.smtp_url = smtp.url.clone()).await;
     let (admin, _) = app.sign_up("Ida Admin", "ida@instance.test").await;
     let (owner, w) = app.sign_up("Olga Owner", "olga@acme.test").await;
     let (leader, _) = app
@@ -482,6 +484,18 @@ async fn nobody_reads_an_answer_before_the_reveal(db: Db) {
     failures.extend(f);
     seen_after_reveal += seen;
 
+    let mails = smtp.messages();
+    assert!(
+        !mails.is_empty(),
+        "sending the round mailed its participants"
+    );
+    for mail in &mails {
+        for (author, marker) in MARKERS {
+            if mail.contains(marker) {
+                failures.push(format!("a mail carried {author:?}'s answer:\n{mail}"));
+            }
+        }
+    }
     assert!(
         failures.is_empty(),
         "{} leaks:\n{}",

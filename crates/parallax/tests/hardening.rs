@@ -609,3 +609,35 @@ fn a_new_sqlite_file_is_created_and_piped_logs_have_no_colour() {
     assert!(!printed.is_empty(), "migrate logs what it did");
     assert!(!printed.contains('\u{1b}'), "{printed:?}");
 }
+
+/// `parallax mail test --to ADDR` sends one mail through the configured
+/// SMTP server and says so; without a server it says what is missing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mail_test_sends_one_mail_through_the_configured_server() {
+    let smtp = common::smtp::SmtpServer::start(0).await;
+    let dir = tempfile::tempdir().unwrap();
+    let run = |url: String| {
+        let dir = dir.path().to_owned();
+        tokio::task::spawn_blocking(move || {
+            std::process::Command::new(env!("CARGO_BIN_EXE_parallax"))
+                .args(["mail", "test", "--to", "ops@acme.test"])
+                .env("PARALLAX_SMTP_URL", url)
+                .env_remove("PARALLAX_CONFIG")
+                .current_dir(dir)
+                .output()
+                .unwrap()
+        })
+    };
+    let sent = run(smtp.url.clone()).await.unwrap();
+    assert!(
+        sent.status.success(),
+        "{}",
+        String::from_utf8_lossy(&sent.stderr)
+    );
+    assert!(String::from_utf8_lossy(&sent.stdout).contains("sent to ops@acme.test"));
+    let mails = smtp.wait_for(1).await;
+    assert!(mails[0].contains("To: ops@acme.test") && mails[0].contains("the mail settings work"));
+    let unset = run(String::new()).await.unwrap();
+    assert_eq!(unset.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&unset.stderr).contains("smtp_url is not set"));
+}

@@ -1007,7 +1007,112 @@ async fn a_cadence_opens_a_year_of_rounds(db: Db) {
     app.stop().await;
 }
 
+/// The header `name` of a received mail.
+fn header<'a>(mail: &'a str, name: &str) -> Option<&'a str> {
+    mail.split("\r\n\r\n")
+        .next()?
+        .split("\r\n")
+        .find_map(|l| l.strip_prefix(&format!("{name}: ")))
+}
+
+/// Sending a round mails each participant the link and the due date, once,
+/// through a real SMTP server that refuses the first attempt; the one-click
+/// unsubscribe link turns that mail off without signing in.
+async fn sending_a_round_mails_its_participants(db: Db) {
+    let smtp = common::smtp::SmtpServer::start(1).await;
+    let app = TestApp::spawn_with(db, |s| {
+        s.smtp_url = smtp.url.clone();
+        s.mail_from = "Parallax <px@acme.test>".into();
+        s.mail_retry_seconds = 0;
+    })
+    .await;
+    let (owner, w) = app.sign_up("Lena", "lena@acme.test").await;
+    let (_tom, tom_id) = app
+        .join(&owner, w, "tech_lead", "Tom", "tom@acme.test")
+        .await;
+    let (_ann, ann_id) = app
+        .join(&owner, w, "tech_lead", "Ann", "ann@acme.test")
+        .await;
+    let api = app.url(&format!("/api/v1/workspaces/{w}/rounds"));
+    let due = parallax_store::now_ms() + 7 * 24 * 3600 * 1000;
+    let send = |title: &'static str| {
+        let owner = owner.clone();
+        let api = api.clone();
+        async move {
+            let round: Value = owner
+                .post(&api)
+                .json(&json!({"title": title, "participants": [tom_id, ann_id], "due_at": due}))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            let id = round["id"].as_i64().unwrap();
+            common::post_empty(&owner, &format!("{api}/{id}/send"), 204).await;
+            id
+        }
+    };
+    let r = send("Q1 alignment").await;
+    let mails = smtp.wait_for(2).await;
+    let tom = mails
+        .iter()
+        .find(|m| header(m, "To").is_some_and(|to| to.contains("tom@acme.test")))
+        .expect("Tom's mail");
+    assert!(
+        header(tom, "Subject").unwrap().contains("Q1 alignment"),
+        "{tom}"
+    );
+    assert!(tom.contains(&format!("/w/{w}/rounds/{r}/answer")), "{tom}");
+    assert!(
+        !mails.iter().any(|m| m.contains("lena@acme.test\r\n")),
+        "not to the sender"
+    );
+    let ids: std::collections::BTreeSet<&str> = mails
+        .iter()
+        .filter_map(|m| header(m, "Message-ID"))
+        .collect();
+    assert_eq!(
+        ids.len(),
+        2,
+        "one mail per participant, the refused one retried once"
+    );
+    assert_eq!(
+        header(tom, "List-Unsubscribe-Post"),
+        Some("List-Unsubscribe=One-Click")
+    );
+    let link = header(tom, "List-Unsubscribe")
+        .unwrap()
+        .trim_matches(['<', '>'])
+        .to_owned();
+    // One click, as a mail provider posts it: no session, no Origin.
+    let clicked = app
+        .client()
+        .post(&link)
+        .body("List-Unsubscribe=One-Click")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(clicked.status(), 200);
+    assert!(clicked.text().await.unwrap().contains("A round is open"));
+    send("Q2 alignment").await;
+    let mails = smtp.wait_for(3).await;
+    let to_tom = mails
+        .iter()
+        .filter(|m| header(m, "To").is_some_and(|to| to.contains("tom@acme.test")))
+        .count();
+    assert_eq!(to_tom, 1, "Tom turned these mails off");
+    assert!(
+        header(&mails[2], "Subject")
+            .unwrap()
+            .contains("Q2 alignment")
+    );
+    app.stop().await;
+}
+
 on_both_databases!(
+    sending_a_round_mails_its_participants,
     a_cadence_opens_a_year_of_rounds,
     the_home_page_lists_what_waits,
     an_answer_can_be_cleared_until_submitted,

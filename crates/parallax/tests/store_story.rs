@@ -31,7 +31,8 @@ async fn story(db: Db) {
             "0006_login_slots",
             "0007_shared_notes",
             "0008_calendar_feeds",
-            "0009_cadences"
+            "0009_cadences",
+            "0010_outbox"
         ]
     );
     assert!(

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod smtp;
+
 use parallax::server::{self, Running};
 use parallax::settings::Settings;
 use parallax_web::views::accounts::{SignedUp, User};

@@ -1,0 +1,274 @@
+//! Mail: what Parallax sends, queued in the outbox in the transaction of
+//! what caused it and sent by one worker with retries ([`App::run_outbox`]).
+//! The transport is a [`Mailer`] (SMTP in `parallax-mail`); without one no
+//! mail is queued.
+//!
+//! Blind holds: a mail names the round, its due date and who it is for —
+//! never anything about an answer. Every mail carries a one-click
+//! unsubscribe link (RFC 8058) for its kind that works without signing in.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, RwLock};
+
+use parallax_store::{NewMail, RoundRecord};
+
+use crate::secrets::{new_token, token_hash};
+use crate::{App, AppError, Result};
+
+/// After this many attempts a mail is given up and shown to operators.
+pub const MAX_ATTEMPTS: i64 = 8;
+/// A mail claimed longer ago than this by a worker that died is taken again.
+const STALE_CLAIM_MS: i64 = 10 * 60 * 1000;
+
+/// The kinds of mail, each one turned off on its own.
+pub const KINDS: [(&str, &str); 1] = [("round_open", "A round is open for you to answer")];
+
+/// Why a mail was not sent.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MailError {
+    /// Try again later (SMTP 4xx, the server unreachable).
+    #[error("temporary: {0}")]
+    Temporary(String),
+    /// Will never work (SMTP 5xx, a bad address).
+    #[error("permanent: {0}")]
+    Permanent(String),
+}
+
+/// One mail as the transport sends it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutgoingMail {
+    /// `<…@host>`, the same on every attempt.
+    pub message_id: String,
+    /// Recipient address.
+    pub to: String,
+    /// Subject line.
+    pub subject: String,
+    /// Plain-text body.
+    pub text: String,
+    /// The one-click unsubscribe URL, when the mail has one.
+    pub unsubscribe_url: Option<String>,
+}
+
+/// Sends mail.
+pub trait Mailer: Send + Sync {
+    /// Sends one mail.
+    fn send<'a>(
+        &'a self,
+        mail: &'a OutgoingMail,
+    ) -> Pin<Box<dyn Future<Output = std::result::Result<(), MailError>> + Send + 'a>>;
+}
+
+/// Where the app keeps its mailer (none until one is configured).
+#[derive(Clone, Default)]
+pub(crate) struct MailerSlot(Arc<RwLock<Option<Arc<dyn Mailer>>>>);
+
+impl std::fmt::Debug for MailerSlot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.get().is_some() {
+            "MailerSlot(set)"
+        } else {
+            "MailerSlot(none)"
+        })
+    }
+}
+
+impl MailerSlot {
+    fn get(&self) -> Option<Arc<dyn Mailer>> {
+        self.0.read().ok().and_then(|m| m.clone())
+    }
+}
+
+/// The unsubscribe secret inside a mail's body and headers.
+fn unsubscribe_path(secret: &str) -> String {
+    format!("/unsubscribe/{secret}")
+}
+
+impl App {
+    /// Sends mail through `mailer` from now on.
+    pub fn set_mailer(&self, mailer: Arc<dyn Mailer>) {
+        if let Ok(mut slot) = self.mailer.0.write() {
+            *slot = Some(mailer);
+        }
+    }
+
+    /// Whether mail goes out at all.
+    pub fn mail_enabled(&self) -> bool {
+        self.mailer.get().is_some()
+    }
+
+    fn host(&self) -> String {
+        let url = &self.settings().public_url;
+        url.split_once("://")
+            .map_or(url.as_str(), |(_, rest)| rest)
+            .split(['/', ':'])
+            .next()
+            .unwrap_or("parallax")
+            .to_owned()
+    }
+
+    /// A mail of `kind` for `user_id` at `address`, unless mail is off or
+    /// they turned that kind off.
+    async fn compose(
+        &self,
+        kind: &'static str,
+        user_id: i64,
+        address: &str,
+        subject: String,
+        body: &str,
+    ) -> Result<Option<NewMail>> {
+        if !self.mail_enabled()
+            || self
+                .store()
+                .opt_outs(user_id)
+                .await?
+                .iter()
+                .any(|k| k == kind)
+        {
+            return Ok(None);
+        }
+        let (secret, hash) = new_token();
+        let (id, _) = new_token();
+        let link = format!(
+            "{}{}",
+            self.settings().public_url,
+            unsubscribe_path(&secret)
+        );
+        let what = KINDS
+            .iter()
+            .find(|(k, _)| *k == kind)
+            .map_or(kind, |(_, label)| label);
+        Ok(Some(NewMail {
+            kind,
+            user_id,
+            address: address.to_owned(),
+            subject,
+            body: format!(
+                "{body}\n\n-- \nYou get this mail because of: {what}.\nTurn these mails off with one click: {link}\n"
+            ),
+            message_id: format!("<{id}@{}>", self.host()),
+            unsubscribe_hash: Some(hash),
+        }))
+    }
+
+    /// The "round is open" mails of a round being sent: one per participant
+    /// but the sender, with the link and the due date.
+    pub(crate) async fn round_open_mails(
+        &self,
+        round: &RoundRecord,
+        workspace: &str,
+        sender: i64,
+    ) -> Result<Vec<NewMail>> {
+        let mut mails = Vec::new();
+        for p in self.store().participants(round.id).await? {
+            if p.user_id == sender {
+                continue;
+            }
+            let user = self.store().user(p.user_id).await?;
+            let due = round
+                .due_at
+                .map(|d| format!(", answers due {}", utc_day(d)))
+                .unwrap_or_default();
+            let link = format!(
+                "{}/w/{}/rounds/{}/answer",
+                self.settings().public_url,
+                round.workspace_id,
+                round.id
+            );
+            let body = format!(
+                "Hello {},\n\nthe round “{}” of {workspace} is open for your answers{due}.\nYour answers stay blind: nobody reads them before the reveal.\n\nAnswer here: {link}",
+                user.name, round.title
+            );
+            if let Some(mail) = self
+                .compose(
+                    "round_open",
+                    user.id,
+                    &user.email,
+                    format!("Round open: {}{due}", round.title),
+                    &body,
+                )
+                .await?
+            {
+                mails.push(mail);
+            }
+        }
+        Ok(mails)
+    }
+
+    /// Turns off the kind of mail an unsubscribe secret came with; returns
+    /// the kind's description. NotFound for an unknown secret.
+    pub async fn unsubscribe(&self, secret: &str) -> Result<&'static str> {
+        let (user_id, kind) = self
+            .store()
+            .unsubscribe_target(&token_hash(secret))
+            .await?
+            .ok_or(AppError::NotFound)?;
+        self.store().opt_out(user_id, &kind).await?;
+        Ok(KINDS
+            .iter()
+            .find(|(k, _)| *k == kind)
+            .map_or("these mails", |(_, label)| label))
+    }
+
+    /// Sends one due mail, if there is one; returns whether it took one.
+    pub async fn send_one_mail(&self, now: i64) -> Result<bool> {
+        let Some(mailer) = self.mailer.get() else {
+            return Ok(false);
+        };
+        let Some(mail) = self.store().claim_mail(now, now - STALE_CLAIM_MS).await? else {
+            return Ok(false);
+        };
+        let outgoing = OutgoingMail {
+            message_id: mail.message_id.clone(),
+            to: mail.address.clone(),
+            subject: mail.subject.clone(),
+            text: mail.body.clone(),
+            unsubscribe_url: mail
+                .body
+                .lines()
+                .rev()
+                .find_map(|l| l.split_once("one click: ").map(|(_, link)| link.to_owned())),
+        };
+        match mailer.send(&outgoing).await {
+            Ok(()) => self.store().mail_sent(mail.id).await?,
+            Err(MailError::Temporary(reason)) if mail.attempts < MAX_ATTEMPTS => {
+                let wait = self.settings().mail_retry.as_millis() as i64
+                    * (1 << (mail.attempts - 1).clamp(0, 16));
+                tracing::warn!(
+                    mail = mail.id,
+                    attempts = mail.attempts,
+                    "mail refused for now; retrying"
+                );
+                self.store()
+                    .mail_failed(mail.id, &reason, Some(now + wait))
+                    .await?
+            }
+            Err(err) => {
+                tracing::error!(mail = mail.id, attempts = mail.attempts, "mail given up");
+                self.store()
+                    .mail_failed(mail.id, &err.to_string(), None)
+                    .await?
+            }
+        }
+        Ok(true)
+    }
+
+    /// Sends the outbox's mail until the process ends.
+    pub async fn run_outbox(self) {
+        loop {
+            match self.send_one_mail(parallax_store::now_ms()).await {
+                Ok(true) => continue,
+                Ok(false) => {}
+                Err(err) => tracing::warn!(error = %err, "the outbox could not run"),
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        }
+    }
+}
+
+/// `2027-01-18`, the UTC day of a Unix-ms time.
+fn utc_day(ms: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(ms / 1000)
+        .map(|t| t.date().to_string())
+        .unwrap_or_default()
+}

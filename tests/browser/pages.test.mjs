@@ -100,6 +100,7 @@ test("the demo's main pages are accessible and fit a phone", async () => {
     const anonymous = await (await browser.newContext({ viewport: DESKTOP, bypassCSP: true })).newPage();
     await check(anonymous, "sign-in", `${base}/login`);
     await check(anonymous, "sign-up", `${base}/signup`);
+    await check(anonymous, "forgot-password", `${base}/password/forgot`);
     await check(anonymous, "not-found", `${base}/no-such-page`);
 
     const lena = await signIn(browser, logins[0]);

@@ -18,6 +18,8 @@ use crate::{App, AppError, Result};
 
 /// After this many attempts a mail is given up and shown to operators.
 pub const MAX_ATTEMPTS: i64 = 8;
+/// How long a password reset link works.
+pub const RESET_VALID_MS: i64 = 3600 * 1000;
 /// A mail claimed longer ago than this by a worker that died is taken again.
 const STALE_CLAIM_MS: i64 = 10 * 60 * 1000;
 
@@ -149,6 +151,85 @@ impl App {
             message_id: format!("<{id}@{}>", self.host()),
             unsubscribe_hash: Some(hash),
         }))
+    }
+
+    /// The password reset mail: transactional, so it has no unsubscribe
+    /// link and goes out whatever the person turned off.
+    fn reset_mail(&self, user: &parallax_store::UserRecord, secret: &str) -> NewMail {
+        let (id, _) = new_token();
+        let link = format!("{}/password/reset/{secret}", self.settings().public_url);
+        NewMail {
+            kind: "password_reset",
+            user_id: user.id,
+            address: user.email.clone(),
+            subject: "Reset your Parallax password".into(),
+            body: format!(
+                "Hello {},\n\nsomeone (you, we hope) asked to reset the password of your Parallax account.\nChoose a new one here within the hour; the link works once:\n\n{link}\n\nIf it was not you, ignore this mail: your password stays as it is.\n",
+                user.name
+            ),
+            message_id: format!("<{id}@{}>", self.host()),
+            unsubscribe_hash: None,
+        }
+    }
+
+    /// Sends a reset link to `email` when an account has it; answers the
+    /// same either way, so the form tells nobody which addresses exist. At
+    /// most one link per account every five minutes. Conflict when mail is
+    /// not set up on this server.
+    pub async fn request_password_reset(&self, email: &str) -> Result<()> {
+        if !self.mail_enabled() {
+            return Err(AppError::Conflict(
+                "mail is not set up on this server: ask your administrator to reset the password"
+                    .into(),
+            ));
+        }
+        let email = email.trim().to_lowercase();
+        let Some(user) = self.store().user_by_email(&email).await? else {
+            return Ok(());
+        };
+        let now = parallax_store::now_ms();
+        if self
+            .store()
+            .last_password_reset(user.id)
+            .await?
+            .is_some_and(|at| now - at < 5 * 60 * 1000)
+        {
+            return Ok(());
+        }
+        let (secret, hash) = new_token();
+        let mail = self.reset_mail(&user, &secret);
+        self.store()
+            .create_password_reset(user.id, &hash, now + RESET_VALID_MS, &mail)
+            .await?;
+        self.store()
+            .audit(None, Some(user.id), "account.password_reset_requested", "")
+            .await?;
+        Ok(())
+    }
+
+    /// Whether a reset link still works.
+    pub async fn password_reset_open(&self, secret: &str) -> Result<bool> {
+        Ok(self
+            .store()
+            .password_reset_open(&token_hash(secret), parallax_store::now_ms())
+            .await?)
+    }
+
+    /// Sets a new password through a reset link, once; every session of the
+    /// account ends. NotFound when the link is unknown, used or expired.
+    pub async fn reset_password(&self, secret: &str, new: &str) -> Result<()> {
+        let password = parallax_domain::account::Password::parse(new)?;
+        let user_id = self
+            .store()
+            .take_password_reset(&token_hash(secret), parallax_store::now_ms())
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let hash = crate::secrets::hash_password(password.expose().to_owned()).await?;
+        self.store().set_password(user_id, &hash).await?;
+        self.store()
+            .audit(None, Some(user_id), "account.password_reset", "")
+            .await?;
+        Ok(())
     }
 
     /// The "round is open" mails of a round being sent: one per participant

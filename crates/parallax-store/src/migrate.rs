@@ -34,6 +34,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(8, "0008_calendar_feeds"),
     migration!(9, "0009_cadences"),
     migration!(10, "0010_outbox"),
+    migration!(11, "0011_password_resets"),
 ];
 
 /// An arbitrary constant that names Parallax's migration lock on PostgreSQL.

@@ -92,6 +92,68 @@ where
 }
 
 impl Store {
+    /// Records a password reset link for `user_id` and queues its mail, in
+    /// one transaction.
+    pub async fn create_password_reset(
+        &self,
+        user_id: i64,
+        token_hash: &str,
+        expires_at: i64,
+        mail: &NewMail,
+    ) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO password_resets (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(token_hash)
+        .bind(user_id)
+        .bind(now_ms())
+        .bind(expires_at)
+        .execute(&mut *tx)
+        .await?;
+        queue_mail(&mut *tx, mail).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// When `user_id` last asked for a reset link, if ever.
+    pub async fn last_password_reset(&self, user_id: i64) -> Result<Option<i64>> {
+        Ok(
+            sqlx::query("SELECT MAX(created_at) AS at FROM password_resets WHERE user_id = $1")
+                .bind(user_id)
+                .fetch_one(&self.pool)
+                .await?
+                .try_get("at")?,
+        )
+    }
+
+    /// Uses a reset link once: the account it is for, if it is unused and
+    /// not expired at `now`; it cannot be used again.
+    pub async fn take_password_reset(&self, token_hash: &str, now: i64) -> Result<Option<i64>> {
+        Ok(sqlx::query(
+            "UPDATE password_resets SET used_at = $1 \
+             WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $1 RETURNING user_id",
+        )
+        .bind(now)
+        .bind(token_hash)
+        .fetch_optional(&self.pool)
+        .await?
+        .map(|row| row.try_get("user_id"))
+        .transpose()?)
+    }
+
+    /// Whether a reset link would work at `now` (for showing its form).
+    pub async fn password_reset_open(&self, token_hash: &str, now: i64) -> Result<bool> {
+        Ok(sqlx::query(
+            "SELECT 1 AS one FROM password_resets WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2",
+        )
+        .bind(token_hash)
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await?
+        .is_some())
+    }
+
     /// Claims the oldest mail due at `now` (or one whose worker died
     /// `stale_before`): one worker across instances gets each.
     pub async fn claim_mail(&self, now: i64, stale_before: i64) -> Result<Option<MailRecord>> {

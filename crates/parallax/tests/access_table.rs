@@ -519,6 +519,20 @@ async fn every_route_and_every_caller(db: Db) {
         ),
         row(
             Method::GET,
+            "/password/forgot",
+            "/password/forgot".into(),
+            Body::None,
+            Rule::Public(200),
+        ),
+        row(
+            Method::GET,
+            "/password/reset/{secret}",
+            "/password/reset/not-a-secret".into(),
+            Body::None,
+            Rule::Public(404),
+        ),
+        row(
+            Method::GET,
             "/unsubscribe/{secret}",
             "/unsubscribe/not-a-secret".into(),
             Body::None,
@@ -533,6 +547,7 @@ async fn every_route_and_every_caller(db: Db) {
         ),
     ];
 
+    const RESET: &str = "accounts_http::a_password_is_reset_by_mail_once_within_the_hour";
     const CADENCE: &str = "rounds_http::a_cadence_opens_a_year_of_rounds";
     const CALENDAR: &str = "accounts_http::a_calendar_feed_lists_rounds_and_actions_until_replaced";
     // Routes whose behaviour depends on more than the caller's role are
@@ -549,6 +564,8 @@ async fn every_route_and_every_caller(db: Db) {
             "accounts_http::api_tokens_work_until_revoked",
         ),
         ("/account/calendar", CALENDAR),
+        ("/api/v1/password/forgot", RESET),
+        ("/api/v1/password/reset", RESET),
         ("/w/{workspace_id}/cadence/occurrences", CADENCE),
         ("/w/{workspace_id}/cadence/remove", CADENCE),
         (

@@ -1004,7 +1004,144 @@ async fn a_calendar_feed_lists_rounds_and_actions_until_replaced(db: Db) {
     app.stop().await;
 }
 
+/// The reset link in the newest mail to `address`.
+fn reset_link(mails: &[String], address: &str) -> String {
+    mails
+        .iter()
+        .rev()
+        .find(|m| m.contains(&format!("To: {address}")))
+        .and_then(|m| {
+            m.split_whitespace()
+                .find(|w| w.contains("/password/reset/"))
+        })
+        .unwrap_or_else(|| panic!("no reset mail to {address}: {mails:?}"))
+        .to_owned()
+}
+
+async fn forgot(app: &TestApp, email: &str) -> (u16, String) {
+    let response = app
+        .client()
+        .post(app.url("/password/forgot"))
+        .form(&[("email", email)])
+        .send()
+        .await
+        .unwrap();
+    (response.status().as_u16(), response.text().await.unwrap())
+}
+
+/// A forgotten password: the same answer whether or not the address has an
+/// account, a link by mail that works once within the hour, every session
+/// ended, and an honest refusal where mail is not set up.
+async fn a_password_is_reset_by_mail_once_within_the_hour(db: Db) {
+    let smtp = common::smtp::SmtpServer::start(0).await;
+    let app = TestApp::spawn_with(db, |s| {
+        s.smtp_url = smtp.url.clone();
+        s.mail_retry_seconds = 0;
+    })
+    .await;
+    let (lena, _) = app.sign_up("Lena", "lena@acme.test").await;
+    let (unknown_status, unknown) = forgot(&app, "nobody@acme.test").await;
+    let (known_status, known) = forgot(&app, "LENA@acme.test").await;
+    assert_eq!((unknown_status, known_status), (200, 200));
+    let sent = "If an account has this address, we sent it a link";
+    assert!(unknown.contains(sent) && known.contains(sent));
+    let mails = smtp.wait_for(1).await;
+    assert_eq!(
+        mails.len(),
+        1,
+        "nothing goes to an address without an account"
+    );
+    assert!(!mails[0].contains("List-Unsubscribe"), "transactional mail");
+    forgot(&app, "lena@acme.test").await;
+    let link = reset_link(&mails, "lena@acme.test");
+
+    let anyone = app.client();
+    assert_eq!(anyone.get(&link).send().await.unwrap().status(), 200);
+    let weak = anyone
+        .post(&link)
+        .form(&[("password", "short")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(weak.status(), 422, "a weak password keeps the link");
+    let done = anyone
+        .post(&link)
+        .form(&[("password", "a brand new passphrase")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(done.status(), 303);
+    assert_eq!(
+        lena.get(app.url("/api/v1/me"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        401,
+        "every session ended"
+    );
+    let sign_in = |password: &'static str| {
+        let client = app.client();
+        let url = app.url("/api/v1/session");
+        async move {
+            client
+                .post(url)
+                .json(&json!({"email": "lena@acme.test", "password": password}))
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    assert_eq!(sign_in(PASSWORD).await, 401);
+    assert_eq!(sign_in("a brand new passphrase").await, 200);
+    let again = anyone
+        .post(&link)
+        .form(&[("password", "yet another passphrase")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 404, "a link works once");
+    let secret = link.rsplit('/').next().unwrap();
+    let by_api = anyone
+        .post(app.url("/api/v1/password/reset"))
+        .json(&json!({"secret": secret, "password": "yet another passphrase"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(by_api.status(), 404, "nor through the API");
+    let asked = anyone
+        .post(app.url("/api/v1/password/forgot"))
+        .json(&json!({"email": "nobody@acme.test"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(asked.status(), 202);
+    assert_eq!(smtp.messages().len(), 1, "one link per five minutes");
+
+    // A link asked for two hours ago no longer works.
+    app.sign_up("Ann", "ann@acme.test").await;
+    parallax_store::as_of(
+        parallax_store::now_ms() - 2 * 3600 * 1000,
+        app.server.app.request_password_reset("ann@acme.test"),
+    )
+    .await
+    .unwrap();
+    let mails = smtp.wait_for(2).await;
+    let old = reset_link(&mails, "ann@acme.test");
+    assert_eq!(anyone.get(&old).send().await.unwrap().status(), 404);
+    app.stop().await;
+
+    let no_mail = TestApp::spawn(db).await;
+    no_mail.sign_up("Lena", "lena@acme.test").await;
+    let (status, page) = forgot(&no_mail, "lena@acme.test").await;
+    assert_eq!(status, 409);
+    assert!(page.contains("mail is not set up on this server"));
+    no_mail.stop().await;
+}
+
 on_both_databases!(
+    a_password_is_reset_by_mail_once_within_the_hour,
     a_calendar_feed_lists_rounds_and_actions_until_replaced,
     first_sign_up_makes_an_admin_and_then_closes,
     simultaneous_first_sign_ups_make_one_account_while_sign_up_is_closed,

@@ -32,7 +32,8 @@ async fn story(db: Db) {
             "0007_shared_notes",
             "0008_calendar_feeds",
             "0009_cadences",
-            "0010_outbox"
+            "0010_outbox",
+            "0011_password_resets"
         ]
     );
     assert!(

@@ -17,7 +17,8 @@ use crate::auth::{
 use crate::error::{ApiError, ApiJson, NoBody};
 use crate::views::accounts::{
     CalendarFeed, CreatedCalendarFeed, CreatedToken, Credentials, InviteSignUp, JoinedByInvite,
-    NewToken, PasswordChange, SignedIn, SignedUp, Token, TokenList, User, WorkspaceRef,
+    NewToken, PasswordChange, PasswordForgotten, PasswordReset, SignedIn, SignedUp, Token,
+    TokenList, User, WorkspaceRef,
 };
 
 pub(super) fn router() -> OpenApiRouter<AppState> {
@@ -34,6 +35,8 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
             create_calendar_feed,
             revoke_calendar_feed
         ))
+        .routes(routes!(forgot_password))
+        .routes(routes!(reset_password))
 }
 
 /// A response that signs the caller in with `session`.
@@ -306,5 +309,54 @@ async fn revoke_calendar_feed(
     _: NoBody,
 ) -> Result<StatusCode, ApiError> {
     state.app.revoke_calendar_feed(&actor).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Mail a password reset link.
+///
+/// Answers 202 whether or not an account has the address, so nobody learns
+/// which addresses exist; the link works once, for one hour; at most one
+/// link per account every five minutes.
+#[utoipa::path(
+    post,
+    path = "/api/v1/password/forgot",
+    tag = "accounts",
+    security(()),
+    request_body = PasswordForgotten,
+    responses(
+        (status = 202, description = "A link is on its way if the address has an account"),
+        (status = 409, description = "Mail is not set up on this server"),
+    ),
+)]
+async fn forgot_password(
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<PasswordForgotten>,
+) -> Result<StatusCode, ApiError> {
+    state.app.request_password_reset(&body.email).await?;
+    Ok(StatusCode::ACCEPTED)
+}
+
+/// Set a new password with a mailed reset link's secret.
+///
+/// Once per link; every session of the account ends.
+#[utoipa::path(
+    post,
+    path = "/api/v1/password/reset",
+    tag = "accounts",
+    security(()),
+    request_body = PasswordReset,
+    responses(
+        (status = 204, description = "Changed: sign in with the new password"),
+        (status = 404, description = "The link is unknown, used or expired"),
+    ),
+)]
+async fn reset_password(
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<PasswordReset>,
+) -> Result<StatusCode, ApiError> {
+    state
+        .app
+        .reset_password(&body.secret, &body.password)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -28,6 +28,8 @@ pub(super) fn routes() -> Routes {
         ("/account/tokens", post(create_token)),
         ("/account/tokens/{token_id}/revoke", post(revoke_token)),
         ("/account/calendar", post(create_calendar_feed)),
+        ("/password/forgot", get(forgot_form).post(forgot)),
+        ("/password/reset/{secret}", get(reset_form).post(reset)),
         ("/account/calendar/revoke", post(revoke_calendar_feed)),
     ]
 }
@@ -156,6 +158,7 @@ fn login_page(ctx: &Ctx, email: &str, next: Option<&str>, error: Option<&str>) -
                     @if let Some(next) = next { input type="hidden" name="next" value=(next); }
                     button type="submit" { "Sign in" }
                 }
+                p { a href="/password/forgot" { "Forgot your password?" } }
             }
         },
     )
@@ -430,4 +433,128 @@ async fn revoke_calendar_feed(
 ) -> Result<Response, PageError> {
     state.app.revoke_calendar_feed(&signed.actor).await?;
     Ok(redirect_with_flash("/account", "Calendar feed turned off."))
+}
+
+fn forgot_page(ctx: &Ctx, email: &str, done: bool, error: Option<&str>) -> Markup {
+    page(
+        "Forgot your password",
+        ctx.actor.as_ref(),
+        ctx.flash.as_deref(),
+        html! {
+            div.narrow.card {
+                h1 { "Forgot your password?" }
+                @if done {
+                    p #reset-sent role="status" { "If an account has this address, we sent it a link to choose a new password. The link works once, for one hour." }
+                } @else {
+                    @if let Some(error) = error { div.alert role="alert" { (error) } }
+                    p.muted { "We mail you a link to choose a new one." }
+                    form.stack method="post" action="/password/forgot" {
+                        (Field { label: "E-mail", name: "email", kind: "email", value: email, hint: None, autocomplete: "username" }.render(&FormErrors::default()))
+                        button type="submit" { "Mail me a link" }
+                    }
+                }
+                p { a href="/login" { "Back to sign in" } }
+            }
+        },
+    )
+}
+
+async fn forgot_form(ctx: Ctx) -> Markup {
+    forgot_page(&ctx, "", false, None)
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ForgotForm {
+    email: String,
+}
+
+async fn forgot(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    PageForm(form): PageForm<ForgotForm>,
+) -> Result<Response, PageError> {
+    match state.app.request_password_reset(&form.email).await {
+        Ok(()) => Ok(forgot_page(&ctx, &form.email, true, None).into_response()),
+        Err(AppError::Conflict(message)) => Ok((
+            StatusCode::CONFLICT,
+            forgot_page(&ctx, &form.email, false, Some(&message)),
+        )
+            .into_response()),
+        Err(other) => Err(other.into()),
+    }
+}
+
+fn reset_page(ctx: &Ctx, secret: &str, errors: &FormErrors) -> Markup {
+    page(
+        "Choose a new password",
+        ctx.actor.as_ref(),
+        ctx.flash.as_deref(),
+        html! {
+            div.narrow.card {
+                h1 { "Choose a new password" }
+                p.muted { "Every session of your account ends; sign in with the new password afterwards." }
+                form.stack method="post" action={ "/password/reset/" (secret) } {
+                    (Field { label: "New password", name: "password", kind: "password", value: "", hint: Some("8 to 128 characters."), autocomplete: "new-password" }.render(errors))
+                    button type="submit" { "Set the new password" }
+                }
+            }
+        },
+    )
+}
+
+fn reset_gone(ctx: &Ctx) -> Response {
+    (
+        StatusCode::NOT_FOUND,
+        page(
+            "Link used or expired",
+            ctx.actor.as_ref(),
+            None,
+            html! {
+                div.narrow.card {
+                    h1 { "This link was used or has expired" }
+                    p { "Reset links work once, for one hour. " a href="/password/forgot" { "Ask for a new one" } "." }
+                }
+            },
+        ),
+    )
+        .into_response()
+}
+
+async fn reset_form(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(secret): Path<String>,
+) -> Result<Response, PageError> {
+    if !state.app.password_reset_open(&secret).await? {
+        return Ok(reset_gone(&ctx));
+    }
+    Ok(reset_page(&ctx, &secret, &FormErrors::default()).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ResetForm {
+    password: String,
+}
+
+async fn reset(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(secret): Path<String>,
+    PageForm(form): PageForm<ResetForm>,
+) -> Result<Response, PageError> {
+    match state.app.reset_password(&secret, &form.password).await {
+        Ok(()) => Ok(redirect_with_flash(
+            "/login",
+            "Password changed: sign in with the new one.",
+        )),
+        Err(AppError::Invalid(errors)) => Ok((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            reset_page(&ctx, &secret, &FormErrors(errors)),
+        )
+            .into_response()),
+        Err(AppError::NotFound) => Ok(reset_gone(&ctx)),
+        Err(other) => Err(other.into()),
+    }
 }

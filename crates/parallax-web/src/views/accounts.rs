@@ -159,3 +159,21 @@ pub struct CreatedCalendarFeed {
     /// The iCalendar URL to subscribe to; anyone holding it reads the feed.
     pub url: String,
 }
+
+/// Who forgot their password.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordForgotten {
+    /// The account's e-mail address.
+    pub email: String,
+}
+
+/// A new password through a reset link.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordReset {
+    /// The secret at the end of the mailed link (`/password/reset/{secret}`).
+    pub secret: String,
+    /// The new password, 8 to 128 characters.
+    pub password: String,
+}

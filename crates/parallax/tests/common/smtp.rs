@@ -77,15 +77,48 @@ impl SmtpServer {
         self.messages.lock().unwrap().clone()
     }
 
-    /// Waits up to ten seconds until `count` messages arrived; returns them.
+    /// Waits up to ten seconds until `count` messages arrived; returns them
+    /// with quoted-printable bodies decoded, as a mail program shows them.
     pub async fn wait_for(&self, count: usize) -> Vec<String> {
         for _ in 0..100 {
             let got = self.messages();
             if got.len() >= count {
-                return got;
+                return got.iter().map(|m| decoded(m)).collect();
             }
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         }
         panic!("expected {count} mails, got {:?}", self.messages());
     }
+}
+
+/// `mail` with a quoted-printable body decoded (soft line breaks joined,
+/// `=XX` escapes of ASCII undone); other mail as it is.
+pub fn decoded(mail: &str) -> String {
+    let Some((head, body)) = mail.split_once("\r\n\r\n") else {
+        return mail.to_owned();
+    };
+    if !head.contains("Content-Transfer-Encoding: quoted-printable") {
+        return mail.to_owned();
+    }
+    let joined = body.replace("=\r\n", "");
+    let mut out = String::new();
+    let mut rest = joined.as_str();
+    while let Some(at) = rest.find('=') {
+        out.push_str(&rest[..at]);
+        let code = rest
+            .get(at + 1..at + 3)
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match code {
+            Some(byte) if byte.is_ascii() => {
+                out.push(byte as char);
+                rest = &rest[at + 3..];
+            }
+            _ => {
+                out.push('=');
+                rest = &rest[at + 1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    format!("{head}\r\n\r\n{out}")
 }

@@ -24,7 +24,17 @@ pub const RESET_VALID_MS: i64 = 3600 * 1000;
 const STALE_CLAIM_MS: i64 = 10 * 60 * 1000;
 
 /// The kinds of mail, each one turned off on its own.
-pub const KINDS: [(&str, &str); 1] = [("round_open", "A round is open for you to answer")];
+pub const KINDS: [(&str, &str); 3] = [
+    ("round_open", "A round is open for you to answer"),
+    (
+        "nudge",
+        "Reminders before a round's due date, while you have not submitted",
+    ),
+    ("round_revealed", "A round you took part in is revealed"),
+];
+/// Nudges go this many days before the due date, and on it.
+pub const NUDGE_DAYS_BEFORE: i64 = 2;
+const DAY_MS: i64 = 24 * 3600 * 1000;
 
 /// Why a mail was not sent.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -150,6 +160,8 @@ impl App {
             ),
             message_id: format!("<{id}@{}>", self.host()),
             unsubscribe_hash: Some(hash),
+            send_at: None,
+            round_id: None,
         }))
     }
 
@@ -169,6 +181,8 @@ impl App {
             ),
             message_id: format!("<{id}@{}>", self.host()),
             unsubscribe_hash: None,
+            send_at: None,
+            round_id: None,
         }
     }
 
@@ -272,6 +286,91 @@ impl App {
             {
                 mails.push(mail);
             }
+            // Nudges before the due date and on it, dropped by the worker
+            // once this person has submitted.
+            let Some(due_at) = round.due_at else { continue };
+            let now = parallax_store::now_ms();
+            for (at, when) in [
+                (
+                    due_at - NUDGE_DAYS_BEFORE * DAY_MS,
+                    format!("due in {NUDGE_DAYS_BEFORE} days"),
+                ),
+                (due_at - 6 * 3600 * 1000, "due today".to_owned()),
+            ] {
+                if at <= now {
+                    continue;
+                }
+                let body = format!(
+                    "Hello {},\n\nyour answers to “{}” of {workspace} are {when} ({}). Only those who have not submitted get this reminder; nobody learns what you wrote before the reveal.\n\nAnswer here: {link}",
+                    user.name,
+                    round.title,
+                    utc_day(due_at)
+                );
+                if let Some(mut mail) = self
+                    .compose(
+                        "nudge",
+                        user.id,
+                        &user.email,
+                        format!("Reminder: {} is {when}", round.title),
+                        &body,
+                    )
+                    .await?
+                {
+                    mail.send_at = Some(at);
+                    mail.round_id = Some(round.id);
+                    mails.push(mail);
+                }
+            }
+        }
+        Ok(mails)
+    }
+
+    /// The "round is revealed" mails: to every participant who was not left
+    /// out, but the one revealing it.
+    pub(crate) async fn round_revealed_mails(
+        &self,
+        round: &RoundRecord,
+        workspace: &str,
+        revealer: i64,
+        left_out: &[i64],
+    ) -> Result<Vec<NewMail>> {
+        let mut mails = Vec::new();
+        for p in self.store().participants(round.id).await? {
+            if p.user_id == revealer || left_out.contains(&p.user_id) {
+                continue;
+            }
+            let user = self.store().user(p.user_id).await?;
+            let link = format!(
+                "{}/w/{}/rounds/{}/session",
+                self.settings().public_url,
+                round.workspace_id,
+                round.id
+            );
+            let session = round
+                .session_at
+                .map(|at| {
+                    format!(
+                        "\nThe listening session is planned for {} (UTC).",
+                        utc_time(at)
+                    )
+                })
+                .unwrap_or_default();
+            let body = format!(
+                "Hello {},\n\nthe answers to “{}” of {workspace} are revealed: everyone's answers side by side.{session}\n\nRead them here: {link}",
+                user.name, round.title
+            );
+            if let Some(mail) = self
+                .compose(
+                    "round_revealed",
+                    user.id,
+                    &user.email,
+                    format!("Revealed: {}", round.title),
+                    &body,
+                )
+                .await?
+            {
+                mails.push(mail);
+            }
         }
         Ok(mails)
     }
@@ -299,6 +398,10 @@ impl App {
         let Some(mail) = self.store().claim_mail(now, now - STALE_CLAIM_MS).await? else {
             return Ok(false);
         };
+        if mail.kind == "nudge" && !self.nudge_still_needed(&mail).await? {
+            self.store().mail_dropped(mail.id).await?;
+            return Ok(true);
+        }
         let outgoing = OutgoingMail {
             message_id: mail.message_id.clone(),
             to: mail.address.clone(),
@@ -334,6 +437,24 @@ impl App {
         Ok(true)
     }
 
+    /// Whether a nudge's person still has to answer: the round is still
+    /// open and they have not submitted.
+    async fn nudge_still_needed(&self, mail: &parallax_store::MailRecord) -> Result<bool> {
+        let (Some(round_id), Some(user_id)) = (mail.round_id, mail.user_id) else {
+            return Ok(false);
+        };
+        let round = self.store().round_by_id(round_id).await?;
+        if round.state != parallax_domain::round::RoundState::Answering {
+            return Ok(false);
+        }
+        Ok(self
+            .store()
+            .participants(round_id)
+            .await?
+            .iter()
+            .any(|p| p.user_id == user_id && p.submitted_at.is_none()))
+    }
+
     /// Sends the outbox's mail until the process ends.
     pub async fn run_outbox(self) {
         loop {
@@ -345,6 +466,19 @@ impl App {
             tokio::time::sleep(std::time::Duration::from_millis(500)).await;
         }
     }
+}
+
+/// `2027-01-18 09:00`, a Unix-ms time in UTC.
+fn utc_time(ms: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(ms / 1000)
+        .ok()
+        .and_then(|t| {
+            t.format(time::macros::format_description!(
+                "[year]-[month]-[day] [hour]:[minute]"
+            ))
+            .ok()
+        })
+        .unwrap_or_default()
 }
 
 /// `2027-01-18`, the UTC day of a Unix-ms time.

@@ -617,8 +617,18 @@ impl App {
                 pending.join(", ")
             )));
         }
+        let left_out: Vec<i64> = view
+            .participants
+            .iter()
+            .filter(|p| p.submitted_at.is_none())
+            .map(|p| p.user_id)
+            .collect();
+        let workspace = self.store().workspace(workspace_id).await?;
+        let mails = self
+            .round_revealed_mails(&view.round, &workspace.name, actor.id(), &left_out)
+            .await?;
         self.store()
-            .reveal_round(round_id, confirm)
+            .reveal_round(round_id, confirm, &mails)
             .await
             .map_err(|e| state_conflict(e, "the round changed in the meantime; reload"))?;
         self.queue_analysis(workspace_id, round_id).await?;

@@ -35,6 +35,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(9, "0009_cadences"),
     migration!(10, "0010_outbox"),
     migration!(11, "0011_password_resets"),
+    migration!(12, "0012_outbox_rounds"),
 ];
 
 /// An arbitrary constant that names Parallax's migration lock on PostgreSQL.

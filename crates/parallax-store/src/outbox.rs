@@ -23,6 +23,10 @@ pub struct NewMail {
     pub message_id: String,
     /// Hash of the one-click unsubscribe secret.
     pub unsubscribe_hash: Option<String>,
+    /// When to send it, Unix ms; None: now.
+    pub send_at: Option<i64>,
+    /// The round a reminder is about (dropped once its person submitted).
+    pub round_id: Option<i64>,
 }
 
 /// A queued mail as the worker sees it.
@@ -48,6 +52,8 @@ pub struct MailRecord {
     pub attempts: i64,
     /// Why the last attempt failed.
     pub last_error: Option<String>,
+    /// The round a reminder is about.
+    pub round_id: Option<i64>,
 }
 
 fn mail_from_row(row: &AnyRow) -> Result<MailRecord> {
@@ -62,11 +68,12 @@ fn mail_from_row(row: &AnyRow) -> Result<MailRecord> {
         status: row.try_get("status")?,
         attempts: row.try_get("attempts")?,
         last_error: row.try_get("last_error")?,
+        round_id: row.try_get("round_id")?,
     })
 }
 
 const MAIL_COLUMNS: &str =
-    "id, kind, user_id, address, subject, body, message_id, status, attempts, last_error";
+    "id, kind, user_id, address, subject, body, message_id, status, attempts, last_error, round_id";
 
 pub(crate) async fn queue_mail<'c, E>(executor: E, mail: &NewMail) -> Result<()>
 where
@@ -75,8 +82,8 @@ where
     let now = now_ms();
     sqlx::query(
         "INSERT INTO outbox (kind, user_id, address, subject, body, message_id, unsubscribe_hash, \
-         status, attempts, next_attempt_at, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, 'queued', 0, $8, $8)",
+         status, attempts, next_attempt_at, created_at, round_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 'queued', 0, $8, $9, $10)",
     )
     .bind(mail.kind)
     .bind(mail.user_id)
@@ -85,7 +92,9 @@ where
     .bind(&mail.body)
     .bind(&mail.message_id)
     .bind(&mail.unsubscribe_hash)
+    .bind(mail.send_at.unwrap_or(now))
     .bind(now)
+    .bind(mail.round_id)
     .execute(executor)
     .await?;
     Ok(())
@@ -219,6 +228,15 @@ impl Store {
         .bind(id)
         .execute(&self.pool)
         .await?;
+        Ok(())
+    }
+
+    /// Drops a claimed reminder that is no longer needed.
+    pub async fn mail_dropped(&self, id: i64) -> Result<()> {
+        sqlx::query("UPDATE outbox SET status = 'dropped' WHERE id = $1")
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 

@@ -500,7 +500,12 @@ impl Store {
     /// Reveals an answering round. When `exclude_unsubmitted`, participants
     /// who have not submitted are left out; otherwise everyone must have
     /// submitted (`Conflict`). One transaction, the round row locked.
-    pub async fn reveal_round(&self, round_id: i64, exclude_unsubmitted: bool) -> Result<()> {
+    pub async fn reveal_round(
+        &self,
+        round_id: i64,
+        exclude_unsubmitted: bool,
+        mails: &[crate::NewMail],
+    ) -> Result<()> {
         let mut tx = self.pool.begin().await?;
         let state = lock_round(&mut tx, round_id).await?;
         if state.as_deref() != Some(RoundState::Answering.as_str()) {
@@ -525,6 +530,9 @@ impl Store {
             .bind(round_id)
             .execute(&mut *tx)
             .await?;
+        for mail in mails {
+            crate::outbox::queue_mail(&mut *tx, mail).await?;
+        }
         tx.commit().await?;
         Ok(())
     }

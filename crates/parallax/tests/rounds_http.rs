@@ -1111,7 +1111,83 @@ async fn sending_a_round_mails_its_participants(db: Db) {
     app.stop().await;
 }
 
+/// Nudges before the due date go to those who have not submitted, and stop
+/// once the round is revealed; the reveal mails those who took part.
+async fn nudges_go_only_to_those_who_have_not_submitted(db: Db) {
+    let smtp = common::smtp::SmtpServer::start(0).await;
+    let app = TestApp::spawn_with(db, |s| s.smtp_url = smtp.url.clone()).await;
+    let (owner, w) = app.sign_up("Lena", "lena@acme.test").await;
+    let (_tom, tom_id) = app
+        .join(&owner, w, "tech_lead", "Tom", "tom@acme.test")
+        .await;
+    let (ann, ann_id) = app
+        .join(&owner, w, "tech_lead", "Ann", "ann@acme.test")
+        .await;
+    let day = 24 * 3600 * 1000;
+    let due = parallax_store::now_ms() + 7 * day;
+    let api = app.url(&format!("/api/v1/workspaces/{w}/rounds"));
+    let round: Value = owner
+        .post(&api)
+        .json(&json!({"title": "Q3 alignment", "participants": [tom_id, ann_id], "due_at": due}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let r = round["id"].as_i64().unwrap();
+    let api = format!("{api}/{r}");
+    common::post_empty(&owner, &format!("{api}/send"), 204).await;
+    smtp.wait_for(2).await;
+    // Ann answers everything and submits; Tom does not.
+    for question in round["questions"].as_array().unwrap() {
+        let key = question["key"].as_str().unwrap();
+        let answer = common::text_or_offered_ranking(question, "Small clinics first.");
+        let saved = ann
+            .put(format!("{api}/answers/{key}"))
+            .json(&json!({ "answer": answer }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(saved.status(), 200);
+    }
+    common::post_empty(&ann, &format!("{api}/submit"), 204).await;
+
+    let outbox = &app.server.app;
+    let two_days_before = due - 2 * day + 60_000;
+    while outbox.send_one_mail(two_days_before).await.unwrap() {}
+    let mails = smtp.wait_for(3).await;
+    let nudges: Vec<&String> = mails
+        .iter()
+        .filter(|m| header(m, "Subject").is_some_and(|s| s.starts_with("Reminder:")))
+        .collect();
+    assert_eq!(nudges.len(), 1, "{mails:?}");
+    assert!(header(nudges[0], "To").unwrap().contains("tom@acme.test"));
+    assert!(nudges[0].contains("due in 2 days"));
+
+    let revealed = owner
+        .post(format!("{api}/reveal"))
+        .json(&json!({"confirm": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(revealed.status(), 204);
+    let mails = smtp.wait_for(4).await;
+    let reveal: Vec<&String> = mails
+        .iter()
+        .filter(|m| header(m, "Subject").is_some_and(|s| s.starts_with("Revealed:")))
+        .collect();
+    assert_eq!(reveal.len(), 1, "Tom was left out, Lena revealed it");
+    assert!(header(reveal[0], "To").unwrap().contains("ann@acme.test"));
+    // The due-day nudge finds the round revealed: nothing more goes out.
+    while outbox.send_one_mail(due).await.unwrap() {}
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(smtp.messages().len(), 4);
+    app.stop().await;
+}
+
 on_both_databases!(
+    nudges_go_only_to_those_who_have_not_submitted,
     sending_a_round_mails_its_participants,
     a_cadence_opens_a_year_of_rounds,
     the_home_page_lists_what_waits,

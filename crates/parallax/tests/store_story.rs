@@ -33,7 +33,8 @@ async fn story(db: Db) {
             "0008_calendar_feeds",
             "0009_cadences",
             "0010_outbox",
-            "0011_password_resets"
+            "0011_password_resets",
+            "0012_outbox_rounds"
         ]
     );
     assert!(
@@ -280,12 +281,12 @@ async fn story(db: Db) {
     store.submit_answers(round.id, ada.id).await.unwrap();
     assert!(
         matches!(
-            store.reveal_round(round.id, false).await,
+            store.reveal_round(round.id, false, &[]).await,
             Err(StoreError::Conflict)
         ),
         "Cy has not submitted"
     );
-    store.reveal_round(round.id, true).await.unwrap();
+    store.reveal_round(round.id, true, &[]).await.unwrap();
     assert!(
         matches!(
             store

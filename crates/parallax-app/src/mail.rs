@@ -390,6 +390,37 @@ impl App {
             .map_or("these mails", |(_, label)| label))
     }
 
+    /// Which kinds of mail `actor` gets: (kind, description, on).
+    pub async fn mail_preferences(
+        &self,
+        actor: &crate::Actor,
+    ) -> Result<Vec<(&'static str, &'static str, bool)>> {
+        let off = self.store().opt_outs(actor.id()).await?;
+        Ok(KINDS
+            .iter()
+            .map(|(kind, label)| (*kind, *label, !off.iter().any(|k| k == kind)))
+            .collect())
+    }
+
+    /// Turns the kinds of mail in `on` on and every other kind off.
+    /// Unknown kinds are refused.
+    pub async fn set_mail_preferences(&self, actor: &crate::Actor, on: &[String]) -> Result<()> {
+        if let Some(unknown) = on.iter().find(|k| !KINDS.iter().any(|(kind, _)| kind == k)) {
+            return Err(AppError::invalid(
+                "kinds",
+                format!("“{unknown}” is not a kind of mail"),
+            ));
+        }
+        for (kind, _) in KINDS {
+            if on.iter().any(|k| k == kind) {
+                self.store().opt_in(actor.id(), kind).await?;
+            } else {
+                self.store().opt_out(actor.id(), kind).await?;
+            }
+        }
+        Ok(())
+    }
+
     /// Sends one due mail, if there is one; returns whether it took one.
     pub async fn send_one_mail(&self, now: i64) -> Result<bool> {
         let Some(mailer) = self.mailer.get() else {

@@ -512,6 +512,13 @@ async fn every_route_and_every_caller(db: Db) {
         ),
         row(
             Method::GET,
+            "/api/v1/me/mail",
+            "/api/v1/me/mail".into(),
+            Body::None,
+            Rule::SignedIn(200),
+        ),
+        row(
+            Method::GET,
             "/api/v1/me/calendar",
             "/api/v1/me/calendar".into(),
             Body::None,
@@ -564,6 +571,10 @@ async fn every_route_and_every_caller(db: Db) {
             "accounts_http::api_tokens_work_until_revoked",
         ),
         ("/account/calendar", CALENDAR),
+        (
+            "/account/mail",
+            "rounds_http::sending_a_round_mails_its_participants",
+        ),
         ("/api/v1/password/forgot", RESET),
         ("/api/v1/password/reset", RESET),
         ("/w/{workspace_id}/cadence/occurrences", CADENCE),

@@ -1027,7 +1027,7 @@ async fn sending_a_round_mails_its_participants(db: Db) {
     })
     .await;
     let (owner, w) = app.sign_up("Lena", "lena@acme.test").await;
-    let (_tom, tom_id) = app
+    let (tom_web, tom_id) = app
         .join(&owner, w, "tech_lead", "Tom", "tom@acme.test")
         .await;
     let (_ann, ann_id) = app
@@ -1103,6 +1103,39 @@ async fn sending_a_round_mails_its_participants(db: Db) {
         .filter(|m| header(m, "To").is_some_and(|to| to.contains("tom@acme.test")))
         .count();
     assert_eq!(to_tom, 1, "Tom turned these mails off");
+    let choices = common::get_json(&tom_web, &app.url("/api/v1/me/mail")).await;
+    let on: Vec<(&str, bool)> = choices["kinds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| (k["kind"].as_str().unwrap(), k["on"].as_bool().unwrap()))
+        .collect();
+    assert_eq!(
+        on,
+        [
+            ("round_open", false),
+            ("nudge", true),
+            ("round_revealed", true)
+        ]
+    );
+    // On again from the account page.
+    let saved = tom_web
+        .post(app.url("/account/mail"))
+        .form(&[("on", "round_open"), ("on", "nudge")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(saved.status(), 303);
+    let choices = common::get_json(&tom_web, &app.url("/api/v1/me/mail")).await;
+    assert_eq!(choices["kinds"][0]["on"], true);
+    assert_eq!(choices["kinds"][2]["on"], false, "revealed mails now off");
+    let unknown = tom_web
+        .put(app.url("/api/v1/me/mail"))
+        .json(&json!({"on": ["spam"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), 422);
     assert!(
         header(&mails[2], "Subject")
             .unwrap()

@@ -17,8 +17,8 @@ use crate::auth::{
 use crate::error::{ApiError, ApiJson, NoBody};
 use crate::views::accounts::{
     CalendarFeed, CreatedCalendarFeed, CreatedToken, Credentials, InviteSignUp, JoinedByInvite,
-    NewToken, PasswordChange, PasswordForgotten, PasswordReset, SignedIn, SignedUp, Token,
-    TokenList, User, WorkspaceRef,
+    MailChoice, MailKind, MailPreferences, NewToken, PasswordChange, PasswordForgotten,
+    PasswordReset, SignedIn, SignedUp, Token, TokenList, User, WorkspaceRef,
 };
 
 pub(super) fn router() -> OpenApiRouter<AppState> {
@@ -35,6 +35,7 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
             create_calendar_feed,
             revoke_calendar_feed
         ))
+        .routes(routes!(mail_preferences, set_mail_preferences))
         .routes(routes!(forgot_password))
         .routes(routes!(reset_password))
 }
@@ -359,4 +360,54 @@ async fn reset_password(
         .reset_password(&body.secret, &body.password)
         .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+async fn preferences_of(
+    state: &AppState,
+    actor: &parallax_app::Actor,
+) -> Result<MailPreferences, ApiError> {
+    Ok(MailPreferences {
+        kinds: state
+            .app
+            .mail_preferences(actor)
+            .await?
+            .into_iter()
+            .map(|(kind, description, on)| MailKind {
+                kind: kind.into(),
+                description: description.into(),
+                on,
+            })
+            .collect(),
+    })
+}
+
+/// Which kinds of mail the caller gets.
+#[utoipa::path(
+    get,
+    path = "/api/v1/me/mail",
+    tag = "accounts",
+    responses((status = 200, description = "Every kind of mail, on or off", body = MailPreferences)),
+)]
+async fn mail_preferences(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+) -> Result<Json<MailPreferences>, ApiError> {
+    Ok(Json(preferences_of(&state, &actor).await?))
+}
+
+/// Choose the kinds of mail to get; the others are turned off.
+#[utoipa::path(
+    put,
+    path = "/api/v1/me/mail",
+    tag = "accounts",
+    request_body = MailChoice,
+    responses((status = 200, description = "Saved", body = MailPreferences)),
+)]
+async fn set_mail_preferences(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiJson(body): ApiJson<MailChoice>,
+) -> Result<Json<MailPreferences>, ApiError> {
+    state.app.set_mail_preferences(&actor, &body.on).await?;
+    Ok(Json(preferences_of(&state, &actor).await?))
 }

@@ -28,6 +28,7 @@ pub(super) fn routes() -> Routes {
         ("/account/tokens", post(create_token)),
         ("/account/tokens/{token_id}/revoke", post(revoke_token)),
         ("/account/calendar", post(create_calendar_feed)),
+        ("/account/mail", post(set_mail)),
         ("/password/forgot", get(forgot_form).post(forgot)),
         ("/password/reset/{secret}", get(reset_form).post(reset)),
         ("/account/calendar/revoke", post(revoke_calendar_feed)),
@@ -233,6 +234,7 @@ async fn account_page(
 ) -> Result<Markup, PageError> {
     let tokens = state.app.api_tokens(&signed.actor).await?;
     let feed_since = state.app.calendar_feed_since(&signed.actor).await?;
+    let mail = state.app.mail_preferences(&signed.actor).await?;
     let new_token = match new {
         Some(NewSecret::Token(secret)) => Some(secret),
         _ => None,
@@ -298,6 +300,24 @@ async fn account_page(
                 form.stack method="post" action="/account/tokens" {
                     (Field { label: "New token name", name: "name", kind: "text", value: "", hint: Some("What will use it, e.g. \"CI export\"."), autocomplete: "off" }.render(errors))
                     div { button.secondary type="submit" { "Create token" } }
+                }
+            }
+            div.card #mail-preferences {
+                h2 { "Mail" }
+                @if !state.app.mail_enabled() {
+                    p.muted { "This server sends no mail (no SMTP server is set up)." }
+                }
+                form.stack method="post" action="/account/mail" {
+                    fieldset {
+                        legend { "Mail me when" }
+                        @for (kind, label, on) in &mail {
+                            label.inline {
+                                input type="checkbox" name="on" value=(kind) checked[*on];
+                                (label)
+                            }
+                        }
+                    }
+                    div { button.secondary type="submit" { "Save mail choices" } }
                 }
             }
             div.card #calendar-feed {
@@ -557,4 +577,18 @@ async fn reset(
         Err(AppError::NotFound) => Ok(reset_gone(&ctx)),
         Err(other) => Err(other.into()),
     }
+}
+
+async fn set_mail(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    PageForm(fields): PageForm<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let on: Vec<String> = fields
+        .into_iter()
+        .filter(|(k, _)| k == "on")
+        .map(|(_, v)| v)
+        .collect();
+    state.app.set_mail_preferences(&signed.actor, &on).await?;
+    Ok(redirect_with_flash("/account", "Mail choices saved."))
 }

@@ -177,3 +177,29 @@ pub struct PasswordReset {
     /// The new password, 8 to 128 characters.
     pub password: String,
 }
+
+/// Which kinds of mail the caller gets.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct MailPreferences {
+    /// Every kind, with whether it is on.
+    pub kinds: Vec<MailKind>,
+}
+
+/// One kind of mail.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct MailKind {
+    /// `round_open`, `nudge` or `round_revealed`.
+    pub kind: String,
+    /// What it is.
+    pub description: String,
+    /// Whether the caller gets it.
+    pub on: bool,
+}
+
+/// The kinds of mail to get; every other kind is turned off.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MailChoice {
+    /// The kinds to get, e.g. `["round_open", "nudge"]`.
+    pub on: Vec<String>,
+}

@@ -240,6 +240,49 @@ impl Store {
         Ok(())
     }
 
+    /// How many jobs of each kind are in each state: ("mail", "queued", 3),
+    /// ("analysis", "failed", 1), … for operators.
+    pub async fn job_counts(&self) -> Result<Vec<(String, String, i64)>> {
+        let mut out = Vec::new();
+        for (kind, query) in [
+            (
+                "mail",
+                "SELECT status, COUNT(*) AS n FROM outbox GROUP BY status ORDER BY status",
+            ),
+            (
+                "analysis",
+                "SELECT status, COUNT(*) AS n FROM round_analyses GROUP BY status ORDER BY status",
+            ),
+            (
+                "cadence round",
+                "SELECT CASE WHEN round_id IS NULL THEN 'missed' ELSE 'opened' END AS status, \
+                 COUNT(*) AS n FROM cadence_runs GROUP BY 1 ORDER BY 1",
+            ),
+        ] {
+            for row in sqlx::query(query).fetch_all(&self.pool).await? {
+                out.push((kind.to_owned(), row.try_get("status")?, row.try_get("n")?));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Analyses that failed, with the reason: (round id, reason).
+    pub async fn failed_analyses(&self) -> Result<Vec<(i64, String)>> {
+        sqlx::query(
+            "SELECT round_id, error FROM round_analyses WHERE status = 'failed' ORDER BY round_id DESC LIMIT 100",
+        )
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|row| {
+            Ok((
+                row.try_get("round_id")?,
+                row.try_get::<Option<String>, _>("error")?.unwrap_or_default(),
+            ))
+        })
+        .collect()
+    }
+
     /// Mail the outbox gave up on, newest first (for operators).
     pub async fn failed_mail(&self) -> Result<Vec<MailRecord>> {
         sqlx::query(&format!(

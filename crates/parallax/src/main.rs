@@ -84,6 +84,12 @@ enum Command {
         #[arg(long)]
         effective: bool,
     },
+    /// Show the background work: mail, analyses and cadence rounds by
+    /// state, and what failed with its reason.
+    Jobs {
+        #[command(flatten)]
+        flags: ServerFlags,
+    },
     /// Check the mail settings.
     Mail {
         #[command(subcommand)]
@@ -346,6 +352,32 @@ async fn main() -> anyhow::Result<()> {
             } else {
                 print!("{EXAMPLE}");
             }
+            Ok(())
+        }
+        Command::Jobs { flags } => {
+            let settings = Settings::load(cli.config.as_deref(), &flags.overrides())?;
+            let store = server::open_store(&settings).await?;
+            let counts = store.job_counts().await?;
+            if counts.is_empty() {
+                println!("no background work yet");
+            }
+            for (kind, status, n) in counts {
+                println!("{kind:<14} {status:<10} {n}");
+            }
+            for (round, reason) in store.failed_analyses().await? {
+                println!("failed analysis of round {round}: {reason}");
+            }
+            for mail in store.failed_mail().await? {
+                println!(
+                    "failed mail {} ({}) to {} after {} attempts: {}",
+                    mail.id,
+                    mail.kind,
+                    mail.address,
+                    mail.attempts,
+                    mail.last_error.unwrap_or_default()
+                );
+            }
+            store.close().await;
             Ok(())
         }
         Command::Migrate { flags } => {

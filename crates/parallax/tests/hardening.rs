@@ -641,3 +641,52 @@ async fn mail_test_sends_one_mail_through_the_configured_server() {
     assert_eq!(unset.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&unset.stderr).contains("smtp_url is not set"));
 }
+
+/// `parallax jobs` shows the background work by state, and a mail the
+/// outbox gave up on with its reason.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn jobs_shows_mail_by_state_and_what_failed() {
+    // A server that refuses every attempt for now: the mail is given up.
+    let smtp = common::smtp::SmtpServer::start(usize::MAX).await;
+    let app = common::TestApp::spawn_with(common::Db::Sqlite, |s| {
+        s.smtp_url = smtp.url.clone();
+        s.mail_retry_seconds = 0;
+    })
+    .await;
+    app.sign_up("Lena", "lena@acme.test").await;
+    app.server
+        .app
+        .request_password_reset("lena@acme.test")
+        .await
+        .unwrap();
+    let store = app.server.app.store();
+    for _ in 0..200 {
+        if !store.failed_mail().await.unwrap().is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let database_url = app.database_url().to_owned();
+    let output = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_parallax"))
+            .args(["jobs", "--database-url", &database_url])
+            .env_remove("PARALLAX_CONFIG")
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let printed = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(printed.contains("mail           failed     1"), "{printed}");
+    assert!(
+        printed.contains("(password_reset) to lena@acme.test after 8 attempts")
+            && printed.contains("451"),
+        "{printed}"
+    );
+    app.stop().await;
+}

@@ -4,7 +4,6 @@
 //! ([`App::run_cadences`]), so tests can run a year of rounds in seconds.
 
 use parallax_cadence::Schedule;
-pub use parallax_cadence::{QUARTERLY, TWICE_A_YEAR};
 use parallax_store::{CadenceRecord, CadenceWrite, StoreError, as_of};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -122,12 +121,26 @@ pub fn local_moment(settings: &CadenceRecord, local: &str) -> Result<i64> {
     })
 }
 
+/// The presets by the names forms and the API use.
+const PRESETS: [(&str, &str); 2] = [
+    ("quarterly", parallax_cadence::QUARTERLY),
+    ("twice_a_year", parallax_cadence::TWICE_A_YEAR),
+];
+
 fn rule_of(input: &str) -> String {
-    match input.trim() {
-        "quarterly" => parallax_cadence::QUARTERLY.to_owned(),
-        "twice_a_year" => parallax_cadence::TWICE_A_YEAR.to_owned(),
-        other => other.trim_start_matches("RRULE:").trim().to_owned(),
-    }
+    let input = input.trim();
+    PRESETS.iter().find(|(name, _)| *name == input).map_or_else(
+        || input.trim_start_matches("RRULE:").trim().to_owned(),
+        |(_, rule)| (*rule).to_owned(),
+    )
+}
+
+/// The preset name of a stored rule (`quarterly`), or the rule itself.
+pub fn preset_of(rule: &str) -> &str {
+    PRESETS
+        .iter()
+        .find(|(_, r)| *r == rule)
+        .map_or(rule, |(name, _)| name)
 }
 
 impl App {

@@ -34,6 +34,8 @@ pub const ALIGNED_FROM: f64 = 70.0;
 pub(crate) struct RoundFacts {
     pub(crate) round: RoundRecord,
     pub(crate) participants: Vec<ParticipantRecord>,
+    /// The number of the vision version the round asked.
+    pub(crate) vision_number: i64,
     pub(crate) questions: Vec<Question>,
     notes: Vec<NoteRecord>,
     pub(crate) analysis: Option<Box<RoundAnalysis>>,
@@ -706,12 +708,10 @@ impl App {
                 AnalysisView::Done(analysis) => Some(analysis),
                 _ => None,
             };
+            let vision = self.store().vision_by_id(round.vision_version_id).await?;
             rounds.push(RoundFacts {
-                questions: self
-                    .store()
-                    .vision_by_id(round.vision_version_id)
-                    .await?
-                    .questions,
+                vision_number: vision.number,
+                questions: vision.questions,
                 notes: self.store().notes(round.id).await?,
                 participants,
                 analysis,

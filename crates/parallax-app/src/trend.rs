@@ -136,10 +136,6 @@ impl App {
         let visible = |id: i64| policy::may_view_drift_of(register.role, actor.id(), id);
         let mut rounds = Vec::new();
         for facts in &register.rounds {
-            let vision = self
-                .store()
-                .vision_by_id(facts.round.vision_version_id)
-                .await?;
             let opened: Vec<_> = register
                 .gaps
                 .iter()
@@ -150,7 +146,7 @@ impl App {
                 round_id: facts.round.id,
                 title: facts.round.title.clone(),
                 revealed_at: facts.round.revealed_at.unwrap_or(facts.round.created_at),
-                vision_number: vision.number,
+                vision_number: facts.vision_number,
                 overall: analysis.and_then(|a| a.index.overall),
                 participants: analysis
                     .map(|a| {

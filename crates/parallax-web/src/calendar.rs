@@ -7,6 +7,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
+use crate::error::PageError;
 use crate::{AppState, Routes, public_base};
 
 pub(crate) fn routes() -> Routes {
@@ -22,33 +23,30 @@ async fn feed(
     State(state): State<AppState>,
     headers: HeaderMap,
     Path(secret): Path<String>,
-) -> Response {
+) -> Result<Response, PageError> {
     let secret = secret.strip_suffix(".ics").unwrap_or(&secret);
-    match state.app.calendar(secret).await {
-        Ok(calendar) => {
-            let base = public_base(&state, &headers);
-            let host = base
-                .split_once("://")
-                .map_or(base.as_str(), |(_, rest)| rest)
-                .to_owned();
-            let body = calendar.to_ics(&base, &host, parallax_store::now_ms());
-            (
-                [
-                    (header::CONTENT_TYPE, "text/calendar; charset=utf-8"),
-                    (header::CACHE_CONTROL, "private, max-age=300"),
-                ],
-                body,
+    let calendar = match state.app.calendar(secret).await {
+        Err(parallax_app::AppError::NotFound) => {
+            return Ok((
+                StatusCode::NOT_FOUND,
+                "No such calendar feed: it was replaced or turned off.\n",
             )
-                .into_response()
+                .into_response());
         }
-        Err(parallax_app::AppError::NotFound) => (
-            StatusCode::NOT_FOUND,
-            "No such calendar feed: it was replaced or turned off.\n",
-        )
-            .into_response(),
-        Err(err) => {
-            tracing::error!(error = %err, "calendar feed failed");
-            StatusCode::INTERNAL_SERVER_ERROR.into_response()
-        }
-    }
+        other => other?,
+    };
+    let base = public_base(&state, &headers);
+    let host = base
+        .split_once("://")
+        .map_or(base.as_str(), |(_, rest)| rest)
+        .to_owned();
+    let body = calendar.to_ics(&base, &host, parallax_store::now_ms());
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/calendar; charset=utf-8"),
+            (header::CACHE_CONTROL, "private, max-age=300"),
+        ],
+        body,
+    )
+        .into_response())
 }

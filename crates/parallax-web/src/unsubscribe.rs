@@ -9,6 +9,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use maud::html;
 
+use crate::error::PageError;
 use crate::pages::layout::page;
 use crate::{AppState, Routes};
 
@@ -32,31 +33,33 @@ async fn confirm(Path(secret): Path<String>) -> Response {
     .into_response()
 }
 
-async fn unsubscribe(State(state): State<AppState>, Path(secret): Path<String>) -> Response {
-    match state.app.unsubscribe(&secret).await {
-        Ok(what) => page(
-            "Mails turned off",
-            None,
-            None,
-            html! {
-                h1 { "Done" }
-                p #unsubscribed { "You no longer get mail for: " (what) "." }
-            },
-        )
-        .into_response(),
-        Err(parallax_app::AppError::NotFound) => (
-            StatusCode::NOT_FOUND,
-            page(
-                "Unknown link",
-                None,
-                None,
-                html! { h1 { "Unknown link" } p { "This unsubscribe link is not known here." } },
-            ),
-        )
-            .into_response(),
-        Err(err) => {
-            tracing::error!(error = %err, "unsubscribe failed");
-            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+async fn unsubscribe(
+    State(state): State<AppState>,
+    Path(secret): Path<String>,
+) -> Result<Response, PageError> {
+    let what = match state.app.unsubscribe(&secret).await {
+        Err(parallax_app::AppError::NotFound) => {
+            return Ok((
+                StatusCode::NOT_FOUND,
+                page(
+                    "Unknown link",
+                    None,
+                    None,
+                    html! { h1 { "Unknown link" } p { "This unsubscribe link is not known here." } },
+                ),
+            )
+                .into_response());
         }
-    }
+        other => other?,
+    };
+    Ok(page(
+        "Mails turned off",
+        None,
+        None,
+        html! {
+            h1 { "Done" }
+            p #unsubscribed { "You no longer get mail for: " (what) "." }
+        },
+    )
+    .into_response())
 }

@@ -1116,7 +1116,7 @@ async fn a_password_is_reset_by_mail_once_within_the_hour(db: Db) {
         .send()
         .await
         .unwrap();
-    assert_eq!(asked.status(), 202);
+    assert_eq!(asked.status(), 204);
     assert_eq!(smtp.messages().len(), 1, "one link per five minutes");
 
     // A link asked for two hours ago no longer works.

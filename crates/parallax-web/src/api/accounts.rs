@@ -315,7 +315,7 @@ async fn revoke_calendar_feed(
 
 /// Mail a password reset link.
 ///
-/// Answers 202 whether or not an account has the address, so nobody learns
+/// Answers 204 whether or not an account has the address, so nobody learns
 /// which addresses exist; the link works once, for one hour; at most one
 /// link per account every five minutes.
 #[utoipa::path(
@@ -325,7 +325,7 @@ async fn revoke_calendar_feed(
     security(()),
     request_body = PasswordForgotten,
     responses(
-        (status = 202, description = "A link is on its way if the address has an account"),
+        (status = 204, description = "A link is on its way if the address has an account"),
         (status = 409, description = "Mail is not set up on this server"),
     ),
 )]
@@ -334,7 +334,7 @@ async fn forgot_password(
     ApiJson(body): ApiJson<PasswordForgotten>,
 ) -> Result<StatusCode, ApiError> {
     state.app.request_password_reset(&body.email).await?;
-    Ok(StatusCode::ACCEPTED)
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// Set a new password with a mailed reset link's secret.

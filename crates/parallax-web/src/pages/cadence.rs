@@ -10,9 +10,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use maud::{Markup, html};
 use parallax_app::AppError;
-use parallax_app::cadence::{
-    CadenceInput, CadenceView, OccurrenceChange, QUARTERLY, TWICE_A_YEAR, local_moment,
-};
+use parallax_app::cadence::{CadenceInput, CadenceView, OccurrenceChange, local_moment, preset_of};
 use parallax_domain::workspace::Role;
 
 use super::layout::{Field, FormErrors, form_alert, page, workspace_nav};
@@ -53,11 +51,7 @@ fn input_of(view: &CadenceView, fields: Option<&[(String, String)]>) -> CadenceI
     }
     match &view.settings {
         Some(s) => CadenceInput {
-            rule: match s.rule.as_str() {
-                QUARTERLY => "quarterly".into(),
-                TWICE_A_YEAR => "twice_a_year".into(),
-                other => other.to_owned(),
-            },
+            rule: preset_of(&s.rule).to_owned(),
             time_zone: s.time_zone.clone(),
             first_date: s.first_date.clone(),
             local_time: s.local_time.clone(),
